@@ -1,0 +1,1 @@
+"""Sidos: self-hosted customer management."""

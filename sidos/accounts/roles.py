@@ -1,0 +1,33 @@
+"""Staff roles as Django groups. Kept in code and synced after every migrate, so they never drift."""
+
+from django.contrib.auth.models import Group, Permission
+
+from sidos.accounts.models import Role
+
+# app_label.codename for each role; the admin role gets every permission of Sidos' apps.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.AGENT: [
+        "customers.view_customer", "customers.add_customer", "customers.change_customer",
+        "customers.merge_customer", "orders.view_order", "orders.add_order", "orders.change_order",
+    ],
+    Role.MARKETER: [
+        "customers.view_customer", "customers.export_customer", "orders.view_order",
+    ],
+    Role.ANALYST: [
+        "customers.view_customer", "customers.export_customer", "orders.view_order",
+    ],
+}
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy"]
+
+
+def sync_roles(**kwargs) -> None:
+    all_sidos = Permission.objects.filter(content_type__app_label__in=SIDOS_APPS)
+    admin, _created = Group.objects.get_or_create(name=Role.ADMIN)
+    admin.permissions.set(all_sidos)
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.extend(all_sidos.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

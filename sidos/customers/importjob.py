@@ -1,0 +1,218 @@
+"""Running a CSV import: batches, atomicity, the error report, the summary and progress.
+
+The importers (customers/importing.py, orders/importing.py) only turn a batch of records into
+writes; this module gives every import the same guarantees:
+- each batch of rows commits atomically, so a crash leaves whole batches and a re-run finishes
+  the job without duplicates (rows match what the earlier run wrote);
+- a dry run does everything inside one transaction and rolls it back;
+- every rejected row is reported with its line, field and reason, in a CSV error report.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sidos.customers.models import ImportRun, ImportStatus
+from sidos.lib.csvfiles import Record, RecordError, UnreadableFile, read_records
+from sidos.privacy import audit
+from sidos.privacy.models import AuditAction
+
+
+@dataclass
+class RowProblem:
+    line: int
+    field: str
+    reason: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class RowRejected(ValueError):
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass
+class BatchOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+class BatchImporter(Protocol):
+    kind: str
+    aliases: dict[str, str]
+    identity_columns: set[str]
+
+    def import_batch(self, records: list[Record]) -> BatchOutcome: ...
+
+
+@dataclass
+class ImportSummary:
+    import_id: int | None
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: str | None = None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected else 0
+
+
+class _CountingReader(io.RawIOBase):
+    def __init__(self, source: BinaryIO, on_bytes: Callable[[int], None] | None):
+        self._source = source
+        self._on_bytes = on_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._source.read(size)
+        if self._on_bytes and chunk:
+            self._on_bytes(len(chunk))
+        return chunk
+
+    def readinto(self, buffer) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _batches(records: Iterable[Record | RecordError], size: int):
+    batch: list[Record] = []
+    problems: list[RowProblem] = []
+    for item in records:
+        if isinstance(item, RecordError):
+            problems.append(RowProblem(item.line, "", item.reason))
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch, problems
+            batch, problems = [], []
+    if batch or problems:
+        yield batch, problems
+
+
+class ErrorReport:
+    """Rejected rows as CSV: line, field, reason, then the row's own columns as read."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.path = path
+        self.columns = columns
+        self._file = None
+        self._writer = None
+
+    def add(self, problems: list[RowProblem]) -> None:
+        if not problems:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._file, lineterminator="\r\n")
+            self._writer.writerow(["line", "field", "reason", *self.columns])
+        for problem in sorted(problems, key=lambda p: p.line):
+            self._writer.writerow(
+                [problem.line, problem.field, problem.reason, *(problem.values.get(c, "") for c in self.columns)]
+            )
+
+    def close(self) -> str | None:
+        if self._file is None:
+            return None
+        self._file.close()
+        return str(self.path)
+
+
+def run_import(
+    importer: BatchImporter,
+    stream: BinaryIO,
+    filename: str,
+    *,
+    actor=None,
+    dry_run: bool = False,
+    channel: str = "cli",
+    on_bytes: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import a CSV stream. Raises UnreadableFile (nothing done) when the file as a whole is unusable."""
+    run = ImportRun.objects.create(
+        kind=importer.kind,
+        filename=filename[:300],
+        user=actor if getattr(actor, "is_authenticated", False) else None,
+        dry_run=dry_run,
+    )
+    summary = ImportSummary(import_id=run.pk, dry_run=dry_run)
+    try:
+        columns, records = read_records(
+            _CountingReader(stream, on_bytes), importer.aliases, required_any=importer.identity_columns
+        )
+    except UnreadableFile as error:
+        _finish(run, summary, ImportStatus.FAILED, str(error))
+        raise
+    report = ErrorReport(Path(settings.VAR_DIR) / "imports" / f"import-{run.pk}-errors.csv", columns)
+    batch_size = settings.SIDOS_IMPORT_BATCH_SIZE
+    try:
+        if dry_run:
+            with transaction.atomic():
+                _import_batches(importer, records, batch_size, summary, report)
+                transaction.set_rollback(True)
+        else:
+            _import_batches(importer, records, batch_size, summary, report)
+    except Exception as error:
+        summary.errors = report.close()
+        _finish(run, summary, ImportStatus.FAILED, f"stopped after {summary.rows} rows: {error}")
+        raise
+    summary.errors = report.close()
+    status = ImportStatus.DONE_WITH_ERRORS if summary.rejected else ImportStatus.DONE
+    _finish(run, summary, status, "")
+    if not dry_run:
+        audit.record(
+            actor,
+            AuditAction.IMPORT,
+            f"{importer.kind}_import",
+            run.pk,
+            channel=channel,
+            summary=f"{filename}: {summary.created} created, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged, {summary.rejected} rejected",
+        )
+    return summary
+
+
+def _import_batches(importer, records, batch_size, summary: ImportSummary, report: ErrorReport) -> None:
+    for batch, reading_problems in _batches(records, batch_size):
+        outcome = BatchOutcome()
+        if batch:
+            with transaction.atomic():
+                outcome = importer.import_batch(batch)
+        problems = reading_problems + outcome.problems
+        report.add(problems)
+        summary.rows += len(batch) + len(reading_problems)
+        summary.created += outcome.created
+        summary.updated += outcome.updated
+        summary.unchanged += outcome.unchanged
+        summary.rejected += len(problems)
+
+
+def _finish(run: ImportRun, summary: ImportSummary, status: str, message: str) -> None:
+    run.status = status
+    run.message = message
+    run.finished_at = timezone.now()
+    run.rows, run.created, run.updated = summary.rows, summary.created, summary.updated
+    run.unchanged, run.rejected = summary.unchanged, summary.rejected
+    run.errors_path = summary.errors or ""
+    run.save()

@@ -1,0 +1,164 @@
+"""Orders CSV import: idempotent on order_id, customers found by customer_id (or created on request)."""
+
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from sidos.customers.importjob import BatchOutcome, RowProblem, RowRejected
+from sidos.customers.models import Customer, CustomerAlias, ImportKind, TimelineEvent, TimelineKind
+from sidos.lib.cells import InvalidCell, parse_datetime, parse_decimal
+from sidos.lib.csvfiles import Record
+from sidos.orders.columns import CHANNEL_BY_WORD, ORDER_ALIASES, STATUS_BY_WORD
+from sidos.orders.models import Order, OrderStatus
+
+CENT = Decimal("0.01")
+ORDER_FIELDS = ("ordered_at", "amount", "currency", "quantity", "channel", "store", "product", "status")
+
+
+def _text(values: dict[str, str], column: str) -> str:
+    return (values.get(column) or "").strip()
+
+
+def parse_order_row(record: Record, tz: ZoneInfo, default_currency: str) -> dict:
+    v = record.values
+    order_id = _text(v, "order_id")
+    if not order_id:
+        raise RowRejected("order_id", "no order_id: every order needs its id in the source system")
+    customer_id = _text(v, "customer_id")
+    if not customer_id:
+        raise RowRejected("customer_id", "no customer_id")
+    text = _text(v, "ordered_at")
+    if not text:
+        raise RowRejected("ordered_at", "no ordered_at date")
+    try:
+        ordered_at = parse_datetime(text, tz)
+    except InvalidCell as error:
+        raise RowRejected("ordered_at", str(error))
+    text = _text(v, "amount")
+    if not text:
+        raise RowRejected("amount", "no amount")
+    try:
+        amount = parse_decimal(text).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidCell as error:
+        raise RowRejected("amount", str(error))
+    if abs(amount) >= Decimal("1e12"):
+        raise RowRejected("amount", f"amount {text!r} is out of range")
+    currency = _text(v, "currency").upper() or default_currency
+    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+        raise RowRejected("currency", f"invalid currency {currency!r} (use an ISO 4217 code such as EUR)")
+    quantity = 1
+    text = _text(v, "quantity")
+    if text:
+        try:
+            number = parse_decimal(text)
+        except InvalidCell as error:
+            raise RowRejected("quantity", str(error))
+        if number != number.to_integral_value() or abs(number) > 1_000_000_000:
+            raise RowRejected("quantity", f"quantity must be a whole number, not {text!r}")
+        quantity = int(number)
+    channel = _text(v, "channel").lower()
+    status_text = _text(v, "status").lower()
+    status = STATUS_BY_WORD.get(status_text, status_text) if status_text else OrderStatus.COMPLETED
+    if status not in OrderStatus.values:
+        raise RowRejected("status", f"unknown status {status_text!r} (one of {', '.join(OrderStatus.values)})")
+    return {
+        "external_id": order_id[:100],
+        "customer_external_id": customer_id[:100],
+        "ordered_at": ordered_at,
+        "amount": amount,
+        "currency": currency,
+        "quantity": quantity,
+        "channel": CHANNEL_BY_WORD.get(channel, channel)[:50],
+        "store": _text(v, "store")[:100],
+        "product": _text(v, "product")[:200],
+        "status": status,
+    }
+
+
+def order_title(order: Order) -> str:
+    what = f" · {order.product}" if order.product else ""
+    return f"Order {order.external_id or order.pk}: {order.amount} {order.currency}{what}"
+
+
+class OrderImporter:
+    kind = ImportKind.ORDERS
+    aliases = ORDER_ALIASES
+    identity_columns = {"order_id"}
+
+    def __init__(self, source: str, actor=None, create_customers: bool = False):
+        self.source = source[:200]
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.create_customers = create_customers
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.currency = settings.SIDOS_DEFAULT_CURRENCY
+
+    def import_batch(self, records: list[Record]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        rows = []
+        for record in records:
+            try:
+                rows.append((record, parse_order_row(record, self.tz, self.currency)))
+            except RowRejected as error:
+                outcome.problems.append(RowProblem(record.line, error.field, error.reason, record.values))
+        customers = self._customers({row["customer_external_id"] for _record, row in rows})
+        existing = Order.objects.in_bulk([row["external_id"] for _record, row in rows], field_name="external_id")
+        now = timezone.now()
+        new_orders: dict[str, Order] = {}
+        changed: dict[str, Order] = {}
+        for record, row in rows:
+            customer = customers.get(row.pop("customer_external_id"))
+            if customer is None:
+                outcome.problems.append(RowProblem(
+                    record.line, "customer_id", f"unknown customer_id {record.values.get('customer_id', '')!r} "
+                    "(import the customer first, or use --create-customers)", record.values))
+                continue
+            order = existing.get(row["external_id"]) or new_orders.get(row["external_id"])
+            if order is None:
+                new_orders[row["external_id"]] = Order(customer=customer, created_at=now, **row)
+                outcome.created += 1
+                continue
+            fields = [name for name in ORDER_FIELDS if getattr(order, name) != row[name]]
+            if order.customer_id != customer.pk:
+                fields.append("customer")
+            if not fields:
+                outcome.unchanged += 1
+                continue
+            for name in ORDER_FIELDS:
+                setattr(order, name, row[name])
+            order.customer = customer
+            if order.pk:
+                changed[order.external_id] = order
+            outcome.updated += 1
+        created = Order.objects.bulk_create(new_orders.values())
+        if changed:
+            for order in changed.values():
+                order.updated_at = now
+            Order.objects.bulk_update(changed.values(), [*ORDER_FIELDS, "customer", "updated_at"])
+            for order in changed.values():
+                TimelineEvent.objects.filter(ref_type="order", ref_id=order.pk).update(
+                    customer=order.customer, title=order_title(order), occurred_at=order.ordered_at)
+        TimelineEvent.objects.bulk_create(
+            TimelineEvent(customer_id=order.customer_id, kind=TimelineKind.ORDER, title=order_title(order),
+                          occurred_at=order.ordered_at, ref_type="order", ref_id=order.pk,
+                          detail={"status": order.status, "channel": order.channel, "store": order.store})
+            for order in created
+        )
+        return outcome
+
+    def _customers(self, external_ids: set[str]) -> dict[str, Customer]:
+        found = Customer.objects.in_bulk(external_ids, field_name="external_id")
+        missing = external_ids - found.keys()
+        if missing:
+            for alias in CustomerAlias.objects.filter(external_id__in=missing).select_related("customer"):
+                found[alias.external_id] = alias.customer
+            missing -= found.keys()
+        if missing and self.create_customers:
+            now = timezone.now()
+            new = [Customer(external_id=external_id, created_at=now) for external_id in sorted(missing)]
+            for customer in new:
+                customer.refresh_search_keys()
+            for customer in Customer.objects.bulk_create(new):
+                found[customer.external_id] = customer
+        return found

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sidos.api import api
+
+urlpatterns = [
+    path("", include("sidos.customers.urls")),
+    path("orders/", include("sidos.orders.urls")),
+    path("accounts/", include("sidos.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
