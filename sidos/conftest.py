@@ -91,8 +91,10 @@ def csv_file(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _var_dir(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
+    # Real hashing costs ~0.3 s per user; the tests check roles, not the hash function.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +102,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": os.environ.get("SIDOS_CHROMIUM", "/usr/bin/chromium"),
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }

@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "sidos.accounts.context_processors.staff_role",
             ],
         },
     },
@@ -139,7 +140,9 @@ def _email_settings(url: str) -> dict:
         "smtps": "django.core.mail.backends.smtp.EmailBackend",
     }
     if parsed.scheme not in backends:
-        raise ImproperlyConfigured(f"SIDOS_EMAIL_URL scheme must be one of {sorted(backends)}, not {parsed.scheme!r}")
+        raise ImproperlyConfigured(
+            f"SIDOS_EMAIL_URL scheme must be one of {sorted(backends)}, not {parsed.scheme!r}"
+        )
     return {
         "EMAIL_BACKEND": backends[parsed.scheme],
         "EMAIL_HOST": parsed.hostname or "localhost",

@@ -16,14 +16,20 @@ from sidos.privacy.models import AuditAction
 def create_staff_user(username: str, password: str, role: str, *, email: str = "", actor=None):
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r} (one of {', '.join(Role.values)})")
-    user = get_user_model().objects.create_user(username=username, password=password, email=email, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password=password, email=email, is_staff=True
+    )
     user.groups.add(Group.objects.get(name=role))
-    audit.record(actor, AuditAction.CREATE, "user", user.pk, channel="cli", summary=f"staff user {username} ({role})")
+    audit.record(
+        actor, AuditAction.CREATE, "user", user.pk, channel="cli", summary=f"staff user {username} ({role})"
+    )
     return user
 
 
 @transaction.atomic
-def create_api_token(user, *, name: str = "", valid_days: int | None = None, actor=None) -> tuple[ApiToken, str]:
+def create_api_token(
+    user, *, name: str = "", valid_days: int | None = None, actor=None
+) -> tuple[ApiToken, str]:
     """Return the token row and the raw token, which is shown once and never stored."""
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
@@ -33,8 +39,14 @@ def create_api_token(user, *, name: str = "", valid_days: int | None = None, act
         key_hint=raw[:10],
         expires_at=timezone.now() + dt.timedelta(days=valid_days) if valid_days else None,
     )
-    audit.record(actor, AuditAction.CREATE, "api_token", token.pk, channel="cli",
-                 summary=f"API token {token.key_hint}… for {user.get_username()}")
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        "api_token",
+        token.pk,
+        channel="cli",
+        summary=f"API token {token.key_hint}… for {user.get_username()}",
+    )
     return token, raw
 
 
@@ -43,8 +55,14 @@ def revoke_api_token(token: ApiToken, *, actor=None) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor, AuditAction.DELETE, "api_token", token.pk, channel="cli",
-                     summary=f"revoked API token {token.key_hint}…")
+        audit.record(
+            actor,
+            AuditAction.DELETE,
+            "api_token",
+            token.pk,
+            channel="cli",
+            summary=f"revoked API token {token.key_hint}…",
+        )
 
 
 def user_for_token(raw: str):

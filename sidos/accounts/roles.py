@@ -7,14 +7,23 @@ from sidos.accounts.models import Role
 # app_label.codename for each role; the admin role gets every permission of Sidos' apps.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: [
-        "customers.view_customer", "customers.add_customer", "customers.change_customer",
-        "customers.merge_customer", "orders.view_order", "orders.add_order", "orders.change_order",
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.merge_customer",
+        "orders.view_order",
+        "orders.add_order",
+        "orders.change_order",
     ],
     Role.MARKETER: [
-        "customers.view_customer", "customers.export_customer", "orders.view_order",
+        "customers.view_customer",
+        "customers.export_customer",
+        "orders.view_order",
     ],
     Role.ANALYST: [
-        "customers.view_customer", "customers.export_customer", "orders.view_order",
+        "customers.view_customer",
+        "customers.export_customer",
+        "orders.view_order",
     ],
 }
 SIDOS_APPS = ["accounts", "customers", "orders", "privacy"]

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from sidos.customers.models import (
+    Consent,
     ConsentChannel,
     ConsentPurpose,
     ContactKind,
     ContactPoint,
-    Consent,
     Customer,
     CustomerAlias,
     TimelineKind,
@@ -56,7 +56,7 @@ class CustomerError(ValueError):
 
 
 def normalise_profile(data: dict) -> dict:
-    """Normalise contact points and codes in a dict of profile fields; raise CustomerError naming the field."""
+    """Normalise contact points and codes in profile fields; raise CustomerError naming the field."""
     clean = dict(data)
     if clean.get("email"):
         try:
@@ -105,14 +105,23 @@ def _json_value(value):
 def create_customer(actor, data: dict, *, source: str = "staff", channel: str = "web") -> Customer:
     clean = normalise_profile({key: value for key, value in data.items() if key in PROFILE_FIELDS})
     if clean.get("external_id") and Customer.objects.filter(external_id=clean["external_id"]).exists():
-        raise CustomerError(f"a customer with customer_id {clean['external_id']!r} already exists", "external_id")
+        raise CustomerError(
+            f"a customer with customer_id {clean['external_id']!r} already exists", "external_id"
+        )
     customer = Customer(**clean)
     customer.refresh_search_keys()
     customer.save()
     _add_contact_points(customer, source)
     add_event(customer, TimelineKind.CREATED, f"Customer created ({source})", actor=actor)
-    audit.record(actor, AuditAction.CREATE, "customer", customer.pk, customer_id=customer.pk, channel=channel,
-                 summary=f"created {customer.display_name}")
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        "customer",
+        customer.pk,
+        customer_id=customer.pk,
+        channel=channel,
+        summary=f"created {customer.display_name}",
+    )
     return customer
 
 
@@ -120,7 +129,9 @@ def _add_contact_points(customer: Customer, source: str) -> None:
     for kind, value in ((ContactKind.EMAIL, customer.email), (ContactKind.PHONE, customer.phone)):
         if not value:
             continue
-        ContactPoint.objects.filter(customer=customer, kind=kind).exclude(value=value).update(is_primary=False)
+        ContactPoint.objects.filter(customer=customer, kind=kind).exclude(value=value).update(
+            is_primary=False
+        )
         point, created = ContactPoint.objects.get_or_create(
             customer=customer, kind=kind, value=value, defaults={"is_primary": True, "source": source}
         )
@@ -130,13 +141,18 @@ def _add_contact_points(customer: Customer, source: str) -> None:
 
 
 @transaction.atomic
-def update_customer(actor, customer: Customer, data: dict, *, source: str = "staff", channel: str = "web") -> dict:
+def update_customer(
+    actor, customer: Customer, data: dict, *, source: str = "staff", channel: str = "web"
+) -> dict:
     """Apply changed fields; return {field: [old, new]} for what changed (empty when nothing did)."""
     clean = normalise_profile({key: value for key, value in data.items() if key in PROFILE_FIELDS})
     new_external_id = clean.get("external_id")
-    if new_external_id and new_external_id != customer.external_id:
-        if Customer.objects.filter(external_id=new_external_id).exclude(pk=customer.pk).exists():
-            raise CustomerError(f"customer_id {new_external_id!r} belongs to another customer", "external_id")
+    if (
+        new_external_id
+        and new_external_id != customer.external_id
+        and Customer.objects.filter(external_id=new_external_id).exclude(pk=customer.pk).exists()
+    ):
+        raise CustomerError(f"customer_id {new_external_id!r} belongs to another customer", "external_id")
     changes = {}
     for field, value in clean.items():
         old = getattr(customer, field)
@@ -151,10 +167,23 @@ def update_customer(actor, customer: Customer, data: dict, *, source: str = "sta
     customer.save(update_fields=[*changes, "search_name", "search_surname", "updated_at"])
     if "email" in changes or "phone" in changes:
         _add_contact_points(customer, source)
-    add_event(customer, TimelineKind.UPDATED, "Details changed: " + ", ".join(sorted(changes)),
-              detail={"fields": sorted(changes), "source": source}, actor=actor)
-    audit.record(actor, AuditAction.UPDATE, "customer", customer.pk, customer_id=customer.pk, channel=channel,
-                 summary="changed " + ", ".join(sorted(changes)), changes=changes)
+    add_event(
+        customer,
+        TimelineKind.UPDATED,
+        "Details changed: " + ", ".join(sorted(changes)),
+        detail={"fields": sorted(changes), "source": source},
+        actor=actor,
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        "customer",
+        customer.pk,
+        customer_id=customer.pk,
+        channel=channel,
+        summary="changed " + ", ".join(sorted(changes)),
+        changes=changes,
+    )
     return changes
 
 
@@ -190,15 +219,29 @@ def record_consent(
         customer.marketing_email_consent = granted
         customer.save(update_fields=["marketing_email_consent", "updated_at"])
     state = "granted" if granted else "withdrawn"
-    add_event(customer, TimelineKind.CONSENT, f"Consent {state}: {channel} {purpose}",
-              detail={"channel": channel, "purpose": purpose, "granted": granted, "source": source}, actor=actor)
-    audit.record(actor, AuditAction.CONSENT, "consent", consent.pk, customer_id=customer.pk, channel=audit_channel,
-                 summary=f"{channel}/{purpose} {state} via {source}")
+    add_event(
+        customer,
+        TimelineKind.CONSENT,
+        f"Consent {state}: {channel} {purpose}",
+        detail={"channel": channel, "purpose": purpose, "granted": granted, "source": source},
+        actor=actor,
+    )
+    audit.record(
+        actor,
+        AuditAction.CONSENT,
+        "consent",
+        consent.pk,
+        customer_id=customer.pk,
+        channel=audit_channel,
+        summary=f"{channel}/{purpose} {state} via {source}",
+    )
     return consent
 
 
 def current_consent(customer: Customer, channel: str, purpose: str) -> bool | None:
-    latest = customer.consents.filter(channel=channel, purpose=purpose).order_by("-recorded_at", "-id").first()
+    latest = (
+        customer.consents.filter(channel=channel, purpose=purpose).order_by("-recorded_at", "-id").first()
+    )
     return latest.granted if latest else None
 
 
@@ -208,7 +251,13 @@ def consent_state(customer: Customer) -> list[dict]:
     for consent in customer.consents.order_by("recorded_at", "id"):
         latest[(consent.channel, consent.purpose)] = consent
     return [
-        {"channel": c.channel, "purpose": c.purpose, "granted": c.granted, "source": c.source, "recorded_at": c.recorded_at}
+        {
+            "channel": c.channel,
+            "purpose": c.purpose,
+            "granted": c.granted,
+            "source": c.source,
+            "recorded_at": c.recorded_at,
+        }
         for c in latest.values()
     ]
 
@@ -225,8 +274,21 @@ def find_duplicates(customer: Customer) -> list[Customer]:
 
 
 # Fields a merge fills on the kept customer when it has none of its own.
-MERGE_FILL_FIELDS = ("first_name", "last_name", "name", "email", "phone", "street", "postal_code", "city",
-                     "country", "language", "birth_date", "stage", "marketing_email_consent")
+MERGE_FILL_FIELDS = (
+    "first_name",
+    "last_name",
+    "name",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "birth_date",
+    "stage",
+    "marketing_email_consent",
+)
 
 
 @transaction.atomic
@@ -270,18 +332,37 @@ def merge_customers(actor, keep: Customer, duplicate: Customer, *, channel: str 
     keep.refresh_search_keys()
     keep.save()
     _add_contact_points(keep, "merge")
-    add_event(keep, TimelineKind.MERGED, f"Merged with duplicate {snapshot['name']} (#{duplicate_pk})",
-              detail={"duplicate": snapshot, "filled": filled, "moved": moved}, actor=actor)
-    audit.record(actor, AuditAction.MERGE, "customer", keep.pk, customer_id=keep.pk, channel=channel,
-                 summary=f"merged #{duplicate_pk} into #{keep.pk}",
-                 changes={"duplicate": snapshot, "filled": filled, "moved": moved})
-    audit.record(actor, AuditAction.MERGE, "customer", duplicate_pk, customer_id=duplicate_pk, channel=channel,
-                 summary=f"merged into #{keep.pk}")
+    add_event(
+        keep,
+        TimelineKind.MERGED,
+        f"Merged with duplicate {snapshot['name']} (#{duplicate_pk})",
+        detail={"duplicate": snapshot, "filled": filled, "moved": moved},
+        actor=actor,
+    )
+    audit.record(
+        actor,
+        AuditAction.MERGE,
+        "customer",
+        keep.pk,
+        customer_id=keep.pk,
+        channel=channel,
+        summary=f"merged #{duplicate_pk} into #{keep.pk}",
+        changes={"duplicate": snapshot, "filled": filled, "moved": moved},
+    )
+    audit.record(
+        actor,
+        AuditAction.MERGE,
+        "customer",
+        duplicate_pk,
+        customer_id=duplicate_pk,
+        channel=channel,
+        summary=f"merged into #{keep.pk}",
+    )
     return keep
 
 
 def _move_related_records(source: Customer, target: Customer) -> dict[str, int]:
-    """Re-point every row that references `source` (orders, consents, timeline and whatever later apps add)."""
+    """Re-point every row referencing `source`: orders, consents, timeline and whatever later apps add."""
     moved = {}
     for relation in Customer._meta.related_objects:
         if relation.related_model in (ContactPoint, CustomerAlias) or not relation.one_to_many:

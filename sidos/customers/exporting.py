@@ -16,7 +16,9 @@ EXPORT_CHUNK = 5000
 
 def attribute_columns(queryset) -> list[str]:
     keys: set[str] = set()
-    for attributes in queryset.exclude(attributes={}).values_list("attributes", flat=True).iterator(EXPORT_CHUNK):
+    for attributes in (
+        queryset.exclude(attributes={}).values_list("attributes", flat=True).iterator(EXPORT_CHUNK)
+    ):
         keys.update(attributes)
     known = set(CUSTOMER_COLUMNS) | set(EXTRA_COLUMNS)
     return sorted(key for key in keys if key not in known)
@@ -91,16 +93,35 @@ def customer_document(customer: Customer) -> dict:
     }
     return {
         "profile": profile,
-        "contact_points": list(customer.contact_points.values("kind", "value", "is_primary", "source", "created_at")),
+        "contact_points": list(
+            customer.contact_points.values("kind", "value", "is_primary", "source", "created_at")
+        ),
         "consents": {
             "current": consent_state(customer),
-            "history": list(customer.consents.order_by("recorded_at", "id").values(
-                "channel", "purpose", "granted", "source", "recorded_at", "note")),
+            "history": list(
+                customer.consents.order_by("recorded_at", "id").values(
+                    "channel", "purpose", "granted", "source", "recorded_at", "note"
+                )
+            ),
         },
-        "orders": list(customer.orders.order_by("ordered_at", "id").values(
-            "external_id", "ordered_at", "amount", "currency", "quantity", "channel", "store", "product", "status")),
-        "timeline": list(customer.timeline.order_by("occurred_at", "id").values(
-            "kind", "occurred_at", "title", "detail", "ref_type", "ref_id")),
+        "orders": list(
+            customer.orders.order_by("ordered_at", "id").values(
+                "external_id",
+                "ordered_at",
+                "amount",
+                "currency",
+                "quantity",
+                "channel",
+                "store",
+                "product",
+                "status",
+            )
+        ),
+        "timeline": list(
+            customer.timeline.order_by("occurred_at", "id").values(
+                "kind", "occurred_at", "title", "detail", "ref_type", "ref_id"
+            )
+        ),
         "aliases": list(customer.aliases.values_list("external_id", flat=True)),
         "exported_at": timezone.now(),
     }

@@ -44,8 +44,24 @@ from sidos.privacy.models import AuditAction, AuditEntry
 
 KNOWN_COLUMNS = set(CUSTOMER_COLUMNS) | set(EXTRA_COLUMNS)
 # Profile fields an import row can set, in the order they are compared.
-ROW_FIELDS = ("external_id", "kind", "first_name", "last_name", "name", "email", "phone", "street", "postal_code",
-              "city", "country", "language", "birth_date", "stage", "tags", "created_at")
+ROW_FIELDS = (
+    "external_id",
+    "kind",
+    "first_name",
+    "last_name",
+    "name",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "birth_date",
+    "stage",
+    "tags",
+    "created_at",
+)
 
 
 @dataclass
@@ -128,9 +144,15 @@ def parse_customer_row(record: Record, region: str, tz: ZoneInfo) -> CustomerRow
             consent = parse_yes_no(consent_text)
         except InvalidCell as error:
             raise RowRejected("marketing_email_consent", str(error))
-    if "kind" not in parsed and parsed.get("name") and not (parsed.get("first_name") or parsed.get("last_name")):
+    if (
+        "kind" not in parsed
+        and parsed.get("name")
+        and not (parsed.get("first_name") or parsed.get("last_name"))
+    ):
         parsed["kind"] = CustomerKind.ORGANISATION
-    attributes = {key: value.strip() for key, value in v.items() if key not in KNOWN_COLUMNS and value.strip()}
+    attributes = {
+        key: value.strip() for key, value in v.items() if key not in KNOWN_COLUMNS and value.strip()
+    }
     return CustomerRow(record.line, parsed, consent, attributes, v)
 
 
@@ -174,7 +196,9 @@ class _BatchWriter:
 
     def write(self) -> None:
         self._load_matches()
-        self.existing_ids = {c.pk for c in self.by_external_id.values()} | {c.pk for c in self.by_key.values()}
+        self.existing_ids = {c.pk for c in self.by_external_id.values()} | {
+            c.pk for c in self.by_key.values()
+        }
         for row in self.rows:
             customer = self._match(row)
             if customer is None:
@@ -192,13 +216,17 @@ class _BatchWriter:
         if external_ids:
             for customer in Customer.objects.filter(external_id__in=external_ids):
                 self.by_external_id[customer.external_id] = customer
-            for alias in CustomerAlias.objects.filter(external_id__in=external_ids - self.by_external_id.keys()):
+            for alias in CustomerAlias.objects.filter(
+                external_id__in=external_ids - self.by_external_id.keys()
+            ):
                 customer_ids[("alias", alias.external_id)] = alias.customer_id
         for kind, values in ((ContactKind.EMAIL, emails), (ContactKind.PHONE, phones)):
             if not values:
                 continue
             # Prefer the customer for whom the address is primary, then the oldest record.
-            points = ContactPoint.objects.filter(kind=kind, value__in=values).order_by("-is_primary", "customer_id")
+            points = ContactPoint.objects.filter(kind=kind, value__in=values).order_by(
+                "-is_primary", "customer_id"
+            )
             for value, customer_id in points.values_list("value", "customer_id"):
                 customer_ids.setdefault((kind, value), customer_id)
         wanted = set(customer_ids.values()) - {c.pk for c in self.by_external_id.values()}
@@ -270,7 +298,9 @@ class _BatchWriter:
             return
         customer.refresh_search_keys()
         self._remember(customer)
-        if customer.pk is not None:  # an earlier row of this batch may have created it: then it is all one insert
+        if (
+            customer.pk is not None
+        ):  # an earlier row of this batch may have created it: then it is all one insert
             self.changed.setdefault(id(customer), set()).update(fields)
             self.touched[id(customer)] = customer
             self.events.append((customer, fields))
@@ -287,43 +317,82 @@ class _BatchWriter:
         self._flush_contact_points()
         source = f"import:{self.importer.source}"
         Consent.objects.bulk_create(
-            Consent(customer=c, channel=ConsentChannel.EMAIL, purpose=ConsentPurpose.MARKETING, granted=granted,
-                    source=source, note=f"line {line}", recorded_at=self.now, recorded_by=self.importer.actor)
+            Consent(
+                customer=c,
+                channel=ConsentChannel.EMAIL,
+                purpose=ConsentPurpose.MARKETING,
+                granted=granted,
+                source=source,
+                note=f"line {line}",
+                recorded_at=self.now,
+                recorded_by=self.importer.actor,
+            )
             for c, granted, line in self.consents
         )
         timeline = [
-            TimelineEvent(customer=c, kind=TimelineKind.UPDATED, title="Details changed by import: " + ", ".join(f),
-                          detail={"fields": f, "source": source}, occurred_at=self.now, actor=self.importer.actor)
+            TimelineEvent(
+                customer=c,
+                kind=TimelineKind.UPDATED,
+                title="Details changed by import: " + ", ".join(f),
+                detail={"fields": f, "source": source},
+                occurred_at=self.now,
+                actor=self.importer.actor,
+            )
             for c, f in self.events
         ]
         timeline += [
-            TimelineEvent(customer=c, kind=TimelineKind.CONSENT,
-                          title=f"Consent {'granted' if granted else 'withdrawn'}: email marketing",
-                          detail={"channel": "email", "purpose": "marketing", "granted": granted, "source": source},
-                          occurred_at=self.now, actor=self.importer.actor)
+            TimelineEvent(
+                customer=c,
+                kind=TimelineKind.CONSENT,
+                title=f"Consent {'granted' if granted else 'withdrawn'}: email marketing",
+                detail={"channel": "email", "purpose": "marketing", "granted": granted, "source": source},
+                occurred_at=self.now,
+                actor=self.importer.actor,
+            )
             for c, granted, _line in self.consents
         ]
         TimelineEvent.objects.bulk_create(timeline)
         AuditEntry.objects.bulk_create(
-            AuditEntry(actor=self.importer.actor, actor_label=self.importer.actor.get_username()
-                       if self.importer.actor else "system", channel="import", action=AuditAction.UPDATE,
-                       target_type="customer", target_id=str(c.pk), customer_id=c.pk,
-                       summary=f"import {self.importer.source}: changed {', '.join(f)}")
+            AuditEntry(
+                actor=self.importer.actor,
+                actor_label=self.importer.actor.get_username() if self.importer.actor else "system",
+                channel="import",
+                action=AuditAction.UPDATE,
+                target_type="customer",
+                target_id=str(c.pk),
+                customer_id=c.pk,
+                summary=f"import {self.importer.source}: changed {', '.join(f)}",
+            )
             for c, f in self.events
         )
 
     def _flush_contact_points(self) -> None:
         if not self.contact_points:
             return
-        for customer_id, kind in {(c.pk, kind) for c, kind, _value in self.contact_points if c.pk in self.existing_ids}:
+        for customer_id, kind in {
+            (c.pk, kind) for c, kind, _value in self.contact_points if c.pk in self.existing_ids
+        }:
             # The stored primary steps down to secondary: earlier addresses are kept, never erased.
-            ContactPoint.objects.filter(customer_id=customer_id, kind=kind, is_primary=True).update(is_primary=False)
+            ContactPoint.objects.filter(customer_id=customer_id, kind=kind, is_primary=True).update(
+                is_primary=False
+            )
         ContactPoint.objects.bulk_create(
-            [ContactPoint(customer=c, kind=kind, value=value, is_primary=getattr(c, kind) == value,
-                          source=self.importer.source, created_at=self.now) for c, kind, value in self.contact_points],
+            [
+                ContactPoint(
+                    customer=c,
+                    kind=kind,
+                    value=value,
+                    is_primary=getattr(c, kind) == value,
+                    source=self.importer.source,
+                    created_at=self.now,
+                )
+                for c, kind, value in self.contact_points
+            ],
             ignore_conflicts=True,
         )
         for customer, kind, value in self.contact_points:
             if customer.pk in self.existing_ids and getattr(customer, kind) == value:
                 # The value may have been a secondary contact point already (ignored above): promote it.
-                ContactPoint.objects.filter(customer_id=customer.pk, kind=kind, value=value).update(is_primary=True)
+                ContactPoint.objects.filter(customer_id=customer.pk, kind=kind, value=value).update(
+                    is_primary=True
+                )

@@ -129,7 +129,12 @@ class ErrorReport:
             self._writer.writerow(["line", "field", "reason", *self.columns])
         for problem in sorted(problems, key=lambda p: p.line):
             self._writer.writerow(
-                [problem.line, problem.field, problem.reason, *(problem.values.get(c, "") for c in self.columns)]
+                [
+                    problem.line,
+                    problem.field,
+                    problem.reason,
+                    *(problem.values.get(c, "") for c in self.columns),
+                ]
             )
 
     def close(self) -> str | None:

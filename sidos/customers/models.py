@@ -33,7 +33,9 @@ class CustomerQuerySet(models.QuerySet):
 
 class Customer(models.Model):
     external_id = models.CharField(_("customer id"), max_length=100, null=True, blank=True, unique=True)
-    kind = models.CharField(_("type"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    kind = models.CharField(
+        _("type"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.PERSON
+    )
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     name = models.CharField(_("organisation name"), max_length=200, blank=True)
@@ -45,7 +47,9 @@ class Customer(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    stage = models.CharField(_("relationship stage"), max_length=20, choices=Stage.choices, blank=True, db_index=True)
+    stage = models.CharField(
+        _("relationship stage"), max_length=20, choices=Stage.choices, blank=True, db_index=True
+    )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     # Current state of the consent ledger for the one consent the CSV carries; the ledger is the truth.
@@ -72,6 +76,9 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
     @property
     def display_name(self) -> str:
         if self.kind == CustomerKind.ORGANISATION and self.name:
@@ -79,12 +86,11 @@ class Customer(models.Model):
         full = f"{self.first_name} {self.last_name}".strip()
         return full or self.name or self.email or self.phone or self.external_id or f"#{self.pk}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("customers:detail", args=[self.pk])
-
     def refresh_search_keys(self) -> None:
         self.search_name = search_name_for(self.kind, self.first_name, self.last_name, self.name)
-        self.search_surname = (self.name if self.kind == CustomerKind.ORGANISATION else self.last_name).lower()
+        self.search_surname = (
+            self.name if self.kind == CustomerKind.ORGANISATION else self.last_name
+        ).lower()
 
 
 def search_name_for(kind: str, first_name: str, last_name: str, name: str) -> str:
@@ -111,7 +117,9 @@ class ContactPoint(models.Model):
     class Meta:
         ordering = ["-is_primary", "kind", "created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "kind", "value"], name="contact_point_once_per_customer")
+            models.UniqueConstraint(
+                fields=["customer", "kind", "value"], name="contact_point_once_per_customer"
+            )
         ]
         indexes = [models.Index(fields=["kind", "value"], name="contact_point_lookup")]
 
@@ -142,12 +150,16 @@ class Consent(models.Model):
     granted = models.BooleanField()
     source = models.CharField(max_length=200)
     recorded_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        indexes = [models.Index(fields=["customer", "channel", "purpose", "recorded_at"], name="consent_latest")]
+        indexes = [
+            models.Index(fields=["customer", "channel", "purpose", "recorded_at"], name="consent_latest")
+        ]
 
     def __str__(self) -> str:
         state = "granted" if self.granted else "withdrawn"
@@ -164,7 +176,7 @@ class TimelineKind(models.TextChoices):
 
 
 class TimelineEvent(models.Model):
-    """One customer's history. Every capability appends here: orders now, tickets, posts and campaigns later."""
+    """One customer's history. Every capability appends here: orders now; tickets, posts, campaigns later."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(max_length=30)

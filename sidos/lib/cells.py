@@ -34,7 +34,7 @@ def parse_datetime(text: str, default_tz: ZoneInfo) -> dt.datetime:
         match = _FINNISH_DATETIME.match(value)
         if match:
             day, month, year, hour, minute, second = match.groups()
-            moment = dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+            moment = dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))  # noqa: DTZ001 zone set below
         elif _FINNISH_DATE.match(value):
             moment = dt.datetime.combine(parse_date(value), dt.time())
         else:

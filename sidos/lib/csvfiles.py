@@ -76,7 +76,11 @@ def read_records(
     encoding = _choose_encoding(head)
     rest = stream  # read lazily after the sniffed head
     text = io.TextIOWrapper(
-        io.BufferedReader(_Rejoined(head, rest), buffer_size=SNIFF_BYTES), encoding=encoding, newline="", errors="strict")
+        io.BufferedReader(_Rejoined(head, rest), buffer_size=SNIFF_BYTES),
+        encoding=encoding,
+        newline="",
+        errors="strict",
+    )
     try:
         first_line = text.readline()
     except UnicodeDecodeError as error:

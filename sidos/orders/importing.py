@@ -62,7 +62,9 @@ def parse_order_row(record: Record, tz: ZoneInfo, default_currency: str) -> dict
     status_text = _text(v, "status").lower()
     status = STATUS_BY_WORD.get(status_text, status_text) if status_text else OrderStatus.COMPLETED
     if status not in OrderStatus.values:
-        raise RowRejected("status", f"unknown status {status_text!r} (one of {', '.join(OrderStatus.values)})")
+        raise RowRejected(
+            "status", f"unknown status {status_text!r} (one of {', '.join(OrderStatus.values)})"
+        )
     return {
         "external_id": order_id[:100],
         "customer_external_id": customer_id[:100],
@@ -103,16 +105,24 @@ class OrderImporter:
             except RowRejected as error:
                 outcome.problems.append(RowProblem(record.line, error.field, error.reason, record.values))
         customers = self._customers({row["customer_external_id"] for _record, row in rows})
-        existing = Order.objects.in_bulk([row["external_id"] for _record, row in rows], field_name="external_id")
+        existing = Order.objects.in_bulk(
+            [row["external_id"] for _record, row in rows], field_name="external_id"
+        )
         now = timezone.now()
         new_orders: dict[str, Order] = {}
         changed: dict[str, Order] = {}
         for record, row in rows:
             customer = customers.get(row.pop("customer_external_id"))
             if customer is None:
-                outcome.problems.append(RowProblem(
-                    record.line, "customer_id", f"unknown customer_id {record.values.get('customer_id', '')!r} "
-                    "(import the customer first, or use --create-customers)", record.values))
+                outcome.problems.append(
+                    RowProblem(
+                        record.line,
+                        "customer_id",
+                        f"unknown customer_id {record.values.get('customer_id', '')!r} "
+                        "(import the customer first, or use --create-customers)",
+                        record.values,
+                    )
+                )
                 continue
             order = existing.get(row["external_id"]) or new_orders.get(row["external_id"])
             if order is None:
@@ -138,11 +148,18 @@ class OrderImporter:
             Order.objects.bulk_update(changed.values(), [*ORDER_FIELDS, "customer", "updated_at"])
             for order in changed.values():
                 TimelineEvent.objects.filter(ref_type="order", ref_id=order.pk).update(
-                    customer=order.customer, title=order_title(order), occurred_at=order.ordered_at)
+                    customer=order.customer, title=order_title(order), occurred_at=order.ordered_at
+                )
         TimelineEvent.objects.bulk_create(
-            TimelineEvent(customer_id=order.customer_id, kind=TimelineKind.ORDER, title=order_title(order),
-                          occurred_at=order.ordered_at, ref_type="order", ref_id=order.pk,
-                          detail={"status": order.status, "channel": order.channel, "store": order.store})
+            TimelineEvent(
+                customer_id=order.customer_id,
+                kind=TimelineKind.ORDER,
+                title=order_title(order),
+                occurred_at=order.ordered_at,
+                ref_type="order",
+                ref_id=order.pk,
+                detail={"status": order.status, "channel": order.channel, "store": order.store},
+            )
             for order in created
         )
         return outcome

@@ -36,7 +36,9 @@ class Order(models.Model):
     channel = models.CharField(_("channel"), max_length=50, blank=True, db_index=True)
     store = models.CharField(_("store"), max_length=100, blank=True)
     product = models.CharField(_("product"), max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.COMPLETED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.COMPLETED
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,7 +22,9 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file to import, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="check and count, but change nothing")
-        parser.add_argument("--json", action="store_true", help="print a one-line JSON summary as the last line")
+        parser.add_argument(
+            "--json", action="store_true", help="print a one-line JSON summary as the last line"
+        )
 
     def make_importer(self, source: str, options):
         raise NotImplementedError
@@ -30,23 +32,35 @@ class ImportCommand(BaseCommand):
     def handle(self, *args, **options):
         path = options["file"]
         try:
-            stream = sys.stdin.buffer if path == "-" else Path(path).open("rb")
+            stream = sys.stdin.buffer if path == "-" else Path(path).open("rb")  # noqa: SIM115 closed by `with stream`
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}", returncode=2)
         name = "stdin" if path == "-" else Path(path).name
         total = None if path == "-" else os.fstat(stream.fileno()).st_size
         show_progress = sys.stderr.isatty() and not options["json"]
         progress = (
-            Progress(TextColumn("importing"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                     console=Console(stderr=True), transient=True)
-            if show_progress else nullcontext()
+            Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            if show_progress
+            else nullcontext()
         )
         with stream, progress:
             task = progress.add_task("import", total=total) if show_progress else None
             on_bytes = (lambda count: progress.advance(task, count)) if show_progress else None
             try:
-                summary = run_import(self.make_importer(name, options), stream, name,
-                                     dry_run=options["dry_run"], on_bytes=on_bytes)
+                summary = run_import(
+                    self.make_importer(name, options),
+                    stream,
+                    name,
+                    dry_run=options["dry_run"],
+                    on_bytes=on_bytes,
+                )
             except UnreadableFile as error:
                 if options["json"]:
                     self.stdout.write(json.dumps({"error": str(error)}))
@@ -57,8 +71,10 @@ class ImportCommand(BaseCommand):
 
     def _report(self, summary, options) -> None:
         verb = "would import" if summary.dry_run else "imported"
-        line = (f"{verb} {summary.rows} rows: {summary.created} created, {summary.updated} updated, "
-                f"{summary.unchanged} unchanged, {summary.rejected} rejected")
+        line = (
+            f"{verb} {summary.rows} rows: {summary.created} created, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged, {summary.rejected} rejected"
+        )
         if summary.errors:
             line += f"; rejected rows are listed in {summary.errors}"
         if options["json"]:

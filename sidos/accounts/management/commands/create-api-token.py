@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="what the token is for")
-        parser.add_argument("--days", type=int, default=None, help="expire after this many days (default: never)")
+        parser.add_argument(
+            "--days", type=int, default=None, help="expire after this many days (default: never)"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -18,5 +20,7 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"no user {options['username']!r}", returncode=2)
         token, raw = create_api_token(user, name=options["name"], valid_days=options["days"])
-        self.stderr.write(f"token {token.key_hint}… for {user.get_username()}; store it now, it is not shown again:")
+        self.stderr.write(
+            f"token {token.key_hint}… for {user.get_username()}; store it now, it is not shown again:"
+        )
         self.stdout.write(raw)

@@ -12,8 +12,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         text = options["token"]
-        tokens = ApiToken.objects.filter(key_hash=hash_token(text)) or ApiToken.objects.filter(key_hint=text[:10])
+        tokens = ApiToken.objects.filter(key_hash=hash_token(text)) or ApiToken.objects.filter(
+            key_hint=text[:10]
+        )
         if len(tokens) != 1:
-            raise CommandError(f"{len(tokens)} tokens match {text[:10]!r}; give the whole token", returncode=2)
+            raise CommandError(
+                f"{len(tokens)} tokens match {text[:10]!r}; give the whole token", returncode=2
+            )
         revoke_api_token(tokens[0])
         self.stdout.write(f"revoked {tokens[0]}")

@@ -6,7 +6,9 @@ from sidos.privacy.models import AuditAction
 
 
 class Command(BaseCommand):
-    help = "Print one customer's complete record as JSON: profile, contact points, consents, orders, timeline."
+    help = (
+        "Print one customer's complete record as JSON: profile, contact points, consents, orders, timeline."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("key", help="internal id (#12), customer_id or e-mail address")
@@ -16,6 +18,13 @@ class Command(BaseCommand):
         if customer is None:
             raise CommandError(f"no customer matches {options['key']!r}", returncode=2)
         document = customer_document(customer)
-        audit.record(None, AuditAction.EXPORT, "customer", customer.pk, customer_id=customer.pk, channel="cli",
-                     summary="export-customer")
+        audit.record(
+            None,
+            AuditAction.EXPORT,
+            "customer",
+            customer.pk,
+            customer_id=customer.pk,
+            channel="cli",
+            summary="export-customer",
+        )
         self.stdout.write(dumps(document))

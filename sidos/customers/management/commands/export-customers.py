@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +20,8 @@ class Command(BaseCommand):
         queryset = Customer.objects.all()
         path = options["file"]
         try:
-            stream = sys.stdout if path == "-" else Path(path).open("w", encoding="utf-8", newline="")
+            # self.stdout._out is the raw stream behind OutputWrapper, which would add its own line endings.
+            stream = self.stdout._out if path == "-" else Path(path).open("w", encoding="utf-8", newline="")  # noqa: SIM115 closed below
         except OSError as error:
             raise CommandError(f"cannot write {path}: {error.strerror}", returncode=2)
         try:
@@ -33,8 +33,10 @@ class Command(BaseCommand):
                     stream.write(dumps(row) + "\n")
                     count += 1
         finally:
-            if stream is not sys.stdout:
+            if path != "-":
                 stream.close()
-        audit.record(None, AuditAction.EXPORT, "customers", "", channel="cli", summary=f"{count} customers to {path}")
+        audit.record(
+            None, AuditAction.EXPORT, "customers", "", channel="cli", summary=f"{count} customers to {path}"
+        )
         if path != "-":
             self.stderr.write(f"exported {count} customers to {path}")

@@ -7,8 +7,11 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--create-customers", action="store_true",
-                            help="create a minimal customer for an unknown customer_id instead of rejecting the row")
+        parser.add_argument(
+            "--create-customers",
+            action="store_true",
+            help="create a minimal customer for an unknown customer_id instead of rejecting the row",
+        )
 
     def make_importer(self, source, options):
         return OrderImporter(source, create_customers=options["create_customers"])

@@ -1,0 +1,59 @@
+import pytest
+
+from sidos.customers.actions import create_customer
+from sidos.customers.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(agent):
+    rows = [
+        {
+            "external_id": "A-1",
+            "first_name": "Matti",
+            "last_name": "Virtanen",
+            "email": "matti.v@example.fi",
+            "phone": "040 123 4567",
+        },
+        {
+            "external_id": "A-2",
+            "first_name": "Anna",
+            "last_name": "Virtala",
+            "email": "anna@example.se",
+            "phone": "+46 70 123 45 67",
+        },
+        {"external_id": "A-3", "kind": "organisation", "name": "Åbo Bokhandel AB", "email": "info@abo.fi"},
+        {"external_id": "A-4", "first_name": "Олег", "last_name": "Иванов", "email": "oleg@example.ru"},
+    ]
+    return {row["external_id"]: create_customer(agent, row) for row in rows}
+
+
+def found(query: str) -> set[str]:
+    return set(Customer.objects.search(query).values_list("external_id", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("virt", {"A-1", "A-2"}),
+        ("Virtanen", {"A-1"}),
+        ("matti", {"A-1"}),
+        ("Matti Virtanen", {"A-1"}),
+        ("åbo", {"A-3"}),
+        ("иван", {"A-4"}),
+        ("anna@", {"A-2"}),
+        ("info@abo.fi", {"A-3"}),
+        ("040 123 4567", {"A-1"}),
+        ("+358401234567", {"A-1"}),
+        ("+46701", {"A-2"}),
+        ("A-4", {"A-4"}),
+        ("nobody", set()),
+    ],
+)
+def test_it_finds_customers_by_name_email_phone_and_customer_id(people, query, expected):
+    assert found(query) == expected
+
+
+def test_an_empty_query_returns_everyone(people):
+    assert len(found("  ")) == 4
