@@ -1,2 +1,8 @@
+from django.urls import path
+
+from sidos.orders import views
+
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.order_list, name="list"),
+]
