@@ -3,6 +3,11 @@
 from ninja import NinjaAPI
 
 from sidos.accounts.api import BearerToken
+from sidos.analytics.api import router as analytics_router
+from sidos.customers.actions import CustomerError
+from sidos.customers.api import router as customers_router
+from sidos.orders.actions import OrderError
+from sidos.orders.api import router as orders_router
 
 api = NinjaAPI(
     title="Sidos API",
@@ -12,3 +17,17 @@ api = NinjaAPI(
     docs_url="/docs",
     auth=BearerToken(),
 )
+
+api.add_router("/v1/customers", customers_router)
+api.add_router("/v1/orders", orders_router)
+api.add_router("/v1/analytics", analytics_router)
+
+# A source id already taken is a conflict with stored data; every other refusal is a bad request.
+CONFLICT_FIELDS = {"external_id"}
+
+
+@api.exception_handler(CustomerError)
+@api.exception_handler(OrderError)
+def domain_error(request, error):
+    status = 409 if error.field in CONFLICT_FIELDS else 400
+    return api.create_response(request, {"detail": str(error), "field": error.field}, status=status)

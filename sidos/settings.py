@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "sidos.privacy",
     "sidos.customers",
     "sidos.orders",
+    "sidos.analytics",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fi", _("Finnish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["sidos.formats"]
 TIME_ZONE = env_str("SIDOS_TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True

@@ -6,6 +6,7 @@ from sidos.api import api
 urlpatterns = [
     path("", include("sidos.customers.urls")),
     path("orders/", include("sidos.orders.urls")),
+    path("analytics/", include("sidos.analytics.urls")),
     path("accounts/", include("sidos.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

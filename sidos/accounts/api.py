@@ -1,3 +1,4 @@
+from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 
 from sidos.accounts.actions import user_for_token
@@ -12,3 +13,9 @@ class BearerToken(HttpBearer):
             return None
         request.user = user
         return user
+
+
+def require_permission(request, permission: str) -> None:
+    """403 unless the token's user has the Django permission; roles grant them as in the staff app."""
+    if not request.auth.has_perm(permission):
+        raise AuthorizationError(message=f"you need the {permission} permission for this")

@@ -1,8 +1,9 @@
-"""Field types the REST API shares: what the database can store, said in the OpenAPI schema too.
+"""Field types and base schemas the REST API shares: what the database can store, said in OpenAPI too.
 
 Every limit here is also in the schema, so a client (or schemathesis) that follows the schema
 never reaches a database error: PostgreSQL rejects NUL characters and over-long values, and
-datetimes outside what UTC can represent overflow on conversion.
+datetimes outside what UTC can represent overflow on conversion. Input is read strictly (no
+`false` for a number, no `0` for a date) so what the schema calls invalid is refused.
 """
 
 import datetime as dt
@@ -10,12 +11,13 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from django.utils import timezone
+from django.utils import dateparse, timezone
 from ninja import Field, Schema
 from pydantic import (
-    AfterValidator,
+    BaseModel,
     BeforeValidator,
     PlainSerializer,
+    Strict,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -31,23 +33,40 @@ def text(max_length: int) -> Any:
     return Annotated[str, StringConstraints(max_length=max_length, pattern=NO_NUL)]
 
 
+# In a path or query string every value is text, so ids there are parsed; in a JSON body they are numbers.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Naive input is local time (settings.TIME_ZONE), as in the CSV imports."""
+def _date(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        parsed = dateparse.parse_date(value)
+        if parsed:
+            return parsed
+    raise ValueError("expected an ISO 8601 date such as 2024-03-05")
+
+
+def _aware_datetime(value: Any) -> Any:
+    """ISO 8601 text; naive input is local time (settings.TIME_ZONE), as in the CSV imports."""
+    if isinstance(value, str):
+        value = dateparse.parse_datetime(value)
+    if not isinstance(value, dt.datetime):
+        raise ValueError("expected an ISO 8601 date-time such as 2024-03-05T10:00:00+02:00")
     if timezone.is_naive(value):
         value = value.replace(tzinfo=timezone.get_default_timezone())
     try:
-        value.astimezone(dt.UTC)
+        # The same instant in UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows.
+        return value.astimezone(dt.UTC)
     except OverflowError:
         raise ValueError("date/time is out of range")
-    return value
 
 
+DateIn = Annotated[dt.date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
 DateTimeIn = Annotated[
     dt.datetime,
-    AfterValidator(_aware),
+    BeforeValidator(_aware_datetime),
     WithJsonSchema(
         {
             "type": "string",
@@ -82,25 +101,28 @@ MoneyOut = Annotated[
 ]
 
 
-def unchanged_when_left_out(description: str | None = None) -> Any:
-    """A PATCH field: optional, and left out means "keep" (the schema shows no default)."""
-    return Field(None, description=description, json_schema_extra=lambda schema: schema.pop("default", None))
+class Body(BaseModel):
+    """A JSON request body.
 
-
-class PatchSchema(Schema):
-    """A PATCH body: only the fields sent change. Null is refused except where the model holds null,
-    so that null never quietly means "blank"; the schema says the same with SkipJsonSchema[None]."""
+    A plain pydantic model, not ninja's Schema: Schema reads attributes from any object, so a JSON
+    array would pass as an empty object and create a blank customer. Null is refused except in the
+    fields listed in `nullable` (where the model holds null): elsewhere an optional field is one that
+    may be left out, and the schema says so by hiding None with SkipJsonSchema.
+    """
 
     nullable: ClassVar[frozenset[str]] = frozenset()
 
-    @model_validator(mode="before")
-    @classmethod
-    def _null_only_where_allowed(cls, data):
-        if isinstance(data, dict):
-            nulls = sorted(key for key, value in data.items() if value is None and key not in cls.nullable)
-            if nulls:
-                raise ValueError(f"{', '.join(nulls)} cannot be null")
-        return data
+    @model_validator(mode="after")
+    def _null_only_where_allowed(self):
+        nulls = sorted(name for name in self.model_fields_set - self.nullable if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
+
+
+def optional(description: str | None = None) -> Any:
+    """An optional body field that may not be null; the schema shows no default."""
+    return Field(None, description=description, json_schema_extra=lambda schema: schema.pop("default", None))
 
 
 class ErrorOut(Schema):

@@ -1,0 +1,255 @@
+"""Analytics benchmark: Sidos' full recompute against lifetimes on the same orders, in one run.
+
+    .venv/bin/python bench/analytics_bench.py [--customers N] [--orders-per-customer 10]
+
+Generates N customers and about 10·N orders (a buy-till-you-die process: each customer buys at
+their own Poisson rate until they drop out), loads them into a fresh SQLite database, then runs in
+separate processes, so each one's peak memory is its own:
+
+* sidos: `analytics-recompute` end to end — orders read from the database, BG/NBD, MBG/NBD and
+  Gamma-Gamma fitted, RFM, CLV, churn (including its internal-split model) computed, and every
+  customer's scores written back in bulk and published;
+* lifetimes: orders read from the same database with pandas, `summary_data_from_transaction_data`,
+  `BetaGeoFitter`, `GammaGammaFitter` and `customer_lifetime_value` (12 months, 1 %/month) — and
+  nothing written back.
+
+Results go to bench/results/analytics-<UTC date>-<hostname>.json.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2024, 12, 31)
+START = dt.date(2023, 1, 1)
+
+
+def generate(customers: int, orders_per_customer: float, seed: int = 7):
+    """Per order: customer index (0-based), day offset from START, amount.
+
+    Orders falling after the as-of date are cut off, so the number of purchases drawn per customer
+    is rescaled (a few passes with the same seed) until about `orders_per_customer` orders remain.
+    """
+    scale = 1.0
+    for _ in range(8):
+        owner, offset, amount = _draw(customers, orders_per_customer * scale, seed)
+        kept = owner.size / max(customers, 1)
+        if abs(kept - orders_per_customer) <= 0.02 * orders_per_customer:
+            break
+        scale *= orders_per_customer / max(kept, 1e-9)
+    return owner, offset, amount
+
+
+def _draw(customers: int, orders_per_customer: float, seed: int):
+    rng = np.random.default_rng(seed)
+    span = (AS_OF - START).days
+    first = rng.integers(0, span // 2, customers)
+    lam = rng.gamma(0.9, 1 / 18.0, customers)  # purchases per day while active
+    p = rng.beta(1.0, 6.0, customers)  # drop-out chance after each purchase
+    purchases = np.minimum(rng.geometric(np.clip(p, 1e-3, 1)), 1 + (span - first) * lam * 3 + 1).astype(int)
+    scale = orders_per_customer / max(purchases.mean(), 1e-9)
+    purchases = np.maximum(1, np.round(purchases * scale)).astype(int)
+    owner = np.repeat(np.arange(customers), purchases)
+    gaps = rng.exponential(1.0, owner.size) / lam[owner]
+    starts = np.cumsum(purchases) - purchases
+    gaps[starts] = 0.0  # the first order is on the first day
+    offset = np.floor(first[owner] + np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[starts], purchases)).astype(
+        int
+    )
+    keep = offset < span
+    spend = rng.gamma(6.0, 1 / rng.gamma(3.7, 1 / 15.0, customers))
+    amount = np.round(rng.gamma(6.0, spend[owner] / 6.0) + 1, 2)
+    return owner[keep], offset[keep], amount[keep]
+
+
+def build_database(path: Path, customers: int, orders_per_customer: float) -> dict:
+    env = {**os.environ, "SIDOS_DATABASE_URL": f"sqlite:///{path}", "SIDOS_DEBUG": "1"}
+    subprocess.run([str(ROOT / ".venv/bin/sidos"), "migrate", "-v", "0"], env=env, check=True)
+    owner, offset, amount = generate(customers, orders_per_customer)
+    now = "2025-01-01 00:00:00"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executemany(
+        "INSERT INTO customers_customer (id, external_id, kind, first_name, last_name, name, email, phone, "
+        "street, postal_code, city, country, language, stage, tags, attributes, search_name, search_surname, "
+        "created_at, updated_at) VALUES (?, ?, 'person', 'Bench', ?, '', '', '', '', '', '', '', '', '', "
+        "'[]', '{}', ?, ?, ?, ?)",
+        ((i + 1, f"b{i}", f"C{i}", f"bench c{i}", f"c{i}", now, now) for i in range(customers)),
+    )
+    base = dt.datetime(START.year, START.month, START.day, 10)
+    seconds = offset.astype(np.int64) * 86400 + (np.arange(offset.size) % 36000)
+    stamps = (np.datetime64(base) + seconds.astype("timedelta64[s]")).astype(str)
+    db.executemany(
+        "INSERT INTO orders_order (customer_id, ordered_at, amount, currency, quantity, channel, store, "
+        "product, status, created_at, updated_at) "
+        "VALUES (?, ?, ?, 'EUR', 1, 'web', '', '', 'completed', ?, ?)",
+        (
+            (int(c) + 1, s.replace("T", " "), float(a), now, now)
+            for c, s, a in zip(owner.tolist(), stamps.tolist(), amount.tolist(), strict=True)
+        ),
+    )
+    db.commit()
+    db.execute("ANALYZE")
+    db.close()
+    return {"customers": customers, "orders": int(owner.size)}
+
+
+def worker_sidos(db_path: str) -> dict:
+    os.environ.update({"SIDOS_DATABASE_URL": f"sqlite:///{db_path}", "SIDOS_DEBUG": "1"})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sidos.settings")
+    import django
+
+    django.setup()
+    from sidos.analytics.actions import recompute
+    from sidos.analytics.models import CustomerScore
+
+    started = time.perf_counter()
+    run = recompute(as_of=AS_OF, time_unit="week")
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "scores_written": CustomerScore.objects.filter(run=run).count(),
+        "models": run.params["models"],
+    }
+
+
+def worker_lifetimes(db_path: str) -> dict:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    started = time.perf_counter()
+    with sqlite3.connect(db_path) as db:
+        orders = pd.read_sql_query(
+            "SELECT customer_id, ordered_at, CAST(amount AS REAL) AS amount FROM orders_order "
+            "WHERE status <> 'cancelled'",
+            db,
+            parse_dates=["ordered_at"],
+        )
+    read = time.perf_counter() - started
+    summary = summary_data_from_transaction_data(
+        orders,
+        "customer_id",
+        "ordered_at",
+        monetary_value_col="amount",
+        observation_period_end=pd.Timestamp(AS_OF),
+        freq="W",
+    )
+    summarised = time.perf_counter() - started
+    bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    ggf = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    fitted = time.perf_counter() - started
+    clv = ggf.customer_lifetime_value(
+        bgf,
+        summary["frequency"],
+        summary["recency"],
+        summary["T"],
+        summary["monetary_value"],
+        time=12,
+        discount_rate=0.01,
+        freq="W",
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "read_seconds": round(read, 2),
+        "summary_seconds": round(summarised - read, 2),
+        "fit_seconds": round(fitted - summarised, 2),
+        "clv_seconds": round(seconds - fitted, 2),
+        "customers": len(summary),
+        "clv_total": round(float(clv.sum()), 2),
+        "models": {
+            "bgnbd": {k: round(float(v), 6) for k, v in bgf.params_.items()},
+            "gamma_gamma": {k: round(float(v), 6) for k, v in ggf.params_.items()},
+        },
+    }
+
+
+def run_worker(kind: str, db_path: Path, timeout: int) -> dict:
+    command = [sys.executable, __file__, "--worker", kind, "--db", str(db_path)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within {timeout} s"}
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders-per-customer", type=float, default=10.0)
+    parser.add_argument("--skip-lifetimes", action="store_true")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds each side may take")
+    parser.add_argument("--worker", choices=["sidos", "lifetimes"], help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        sys.path.insert(0, str(ROOT))
+        result = worker_sidos(args.db) if args.worker == "sidos" else worker_lifetimes(args.db)
+        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        print(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="sidos-bench-") as tmp:
+        db_path = Path(tmp) / "bench.sqlite3"
+        started = time.perf_counter()
+        data = build_database(db_path, args.customers, args.orders_per_customer)
+        print(
+            f"built {data['customers']:,} customers / {data['orders']:,} orders in "
+            f"{time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+        sidos = run_worker("sidos", db_path, args.timeout)
+        print(f"sidos: {sidos}", file=sys.stderr)
+        lifetimes = (
+            {"skipped": True} if args.skip_lifetimes else run_worker("lifetimes", db_path, args.timeout)
+        )
+        print(f"lifetimes: {lifetimes}", file=sys.stderr)
+    result = {
+        "benchmark": "analytics",
+        "utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "database": "sqlite",
+        **data,
+        "sidos": sidos,
+        "lifetimes": lifetimes,
+    }
+    if "seconds" in sidos and "seconds" in lifetimes:
+        result["sidos_over_lifetimes"] = round(sidos["seconds"] / lifetimes["seconds"], 3)
+    out = (
+        ROOT
+        / "bench"
+        / "results"
+        / f"analytics-{dt.datetime.now(dt.UTC):%Y-%m-%d}-{socket.gethostname()}.json"
+    )
+    if args.customers != 100_000:
+        out = out.with_name(out.stem + f"-{args.customers}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Gamma-Gamma model of the value of a customer's transactions.
+
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: Using Iso-Value Curves for Customer
+Base Analysis. Journal of Marketing Research 42(4), 415-430; and Fader & Hardie (2013), "The
+Gamma-Gamma Model of Monetary Value", note 025.
+
+Each transaction's value z ~ Gamma(p, ν) with ν ~ Gamma(q, γ) across customers. The model is fitted
+on the customers with x ≥ 1 repeat transactions, using m̄ = the mean value of their *repeat*
+transactions (the first purchase is left out, as in the papers), and it assumes spend is independent
+of purchase frequency. The log-likelihood is that of the density of m̄ given x (note 025, eq. 3):
+
+    ll = lnΓ(px+q) - lnΓ(px) - lnΓ(q) + q ln γ + (px-1) ln m̄ + px ln x - (px+q) ln(γ + x m̄)
+"""
+
+import numpy as np
+from scipy.special import digamma, gammaln
+
+from sidos.analytics.btyd.fitting import Fit, FitError, compress, maximise
+
+NAMES = ["p", "q", "gamma"]
+
+
+def loglik_terms(params, x, m, with_grad: bool = True):
+    p, q, g = params
+    px = p * x
+    log_gxm = np.log(g + x * m)
+    ll = (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(g)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * log_gxm
+    )
+    if not with_grad:
+        return ll, None
+    grad = np.empty((3, x.shape[0]))
+    grad[0] = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_gxm)
+    grad[1] = digamma(px + q) - digamma(q) + np.log(g) - log_gxm
+    grad[2] = q / g - (px + q) / (g + x * m)
+    return ll, grad
+
+
+def fit(x, m) -> Fit:
+    """Fit on repeat buyers with a positive mean repeat spend; other rows are left out."""
+    x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
+    keep = (x > 0) & np.isfinite(m) & (m > 0)
+    if keep.sum() < 2:
+        raise FitError("Gamma-Gamma needs at least two repeat buyers with a positive spend")
+    (ux, um), weights = compress(x[keep], m[keep])
+    x0 = np.log([1.0, 2.0, max(float(np.mean(m[keep])), 1e-3)])
+    params, ll, result = maximise(lambda p: loglik_terms(p, ux, um), x0, weights, NAMES)
+    return Fit(params, ll, bool(result.success), int(result.nit), int(keep.sum()))
+
+
+def expected_spend(params, x, m) -> np.ndarray:
+    """E[M | p, q, γ, m̄, x] = (p (γ + x m̄)) / (p x + q - 1); the population mean pγ/(q-1) for x = 0."""
+    p, q, g = (params[n] for n in NAMES)
+    x = np.asarray(x, dtype=float)
+    m = np.nan_to_num(np.asarray(m, dtype=float), nan=0.0)
+    return p * (g + x * m) / (p * x + q - 1)

@@ -1,0 +1,231 @@
+"""Churn early-warning: a risk score in [0, 1] per customer, and a plain-language reason.
+
+The score is a logistic regression on signals every customer has:
+
+* hiatus — log(1 + days since the last purchase): the classic baseline (Wübben & Wangenheim 2008).
+* gap_ratio — log((days since last + 1) / (usual gap + 1)). The usual gap is the customer's median
+  gap between purchase days, shrunk towards the population's median gap with the weight of two
+  gaps (one-time buyers get the population's). Platzer & Reutterer (2016) show such regularity
+  signals matter.
+* p_alive — logit of the MBG/NBD probability of being active (Batislam et al. 2007).
+* expected — log(1 + MBG/NBD expected purchases in the label horizon).
+* frequency — log(1 + repeat purchases).
+* frequency_trend — log of the purchase rate in the last `recent_days` against the rate before
+  (0 when the customer is too new to tell).
+* basket_trend — log of the mean purchase value in the last `recent_days` against before (0 when
+  either is missing).
+
+**How the weights are chosen — on the calibration data only.** With H = the label horizon (default
+90 days, SIDOS_ANALYTICS_CHURN_HORIZON_DAYS), the orders up to `as_of − H` are summarised, the
+MBG/NBD is fitted on them, the signals are computed there, and the label is "no purchase in
+(as_of − H, as_of]". A logistic regression (standardised signals, a small L2 penalty of 1e-3) fitted
+to that gives the weights, which are then applied to the signals as of `as_of`. A backtest does the
+same inside its calibration period, so the holdout it reports is never seen; there H is the
+holdout's length (the horizon being asked about), capped at half the calibration history. The weights, the
+standardisation and the training AUC are stored with each run. When the internal split cannot be
+fitted (too little history, or every customer in one class), the documented fallback is
+risk = 1 − P(alive) from the MBG/NBD, and the run records it.
+
+A customer is *flagged* when their risk is at least SIDOS_ANALYTICS_FLAG_RISK (default 0.6) while
+the MBG/NBD still gives them P(alive) ≥ SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE (default 0.2) — the early
+warning is for customers who are slipping, not for the long gone — and each flagged customer gets
+the reason that best explains the score.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from django.utils.translation import gettext
+from scipy.optimize import minimize
+from scipy.special import expit
+
+from sidos.analytics import prep
+from sidos.analytics.btyd import mbgnbd
+from sidos.analytics.btyd.fitting import FitError
+
+SIGNALS = ["hiatus", "gap_ratio", "p_alive", "expected", "frequency", "frequency_trend", "basket_trend"]
+SHRINK_GAPS = 2.0
+L2 = 1e-3
+
+
+@dataclass
+class Weights:
+    names: list[str]
+    coef: list[float]
+    intercept: float
+    mean: list[float]
+    std: list[float]
+    train_auc: float | None = None
+    fallback: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "signals": dict(zip(self.names, [round(c, 5) for c in self.coef], strict=True)),
+            "intercept": round(self.intercept, 5),
+            "mean": [round(v, 6) for v in self.mean],
+            "std": [round(v, 6) for v in self.std],
+            "train_auc": None if self.train_auc is None else round(self.train_auc, 4),
+            "fallback": self.fallback,
+        }
+
+
+FALLBACK = Weights(SIGNALS, [0.0] * len(SIGNALS), 0.0, [0.0] * len(SIGNALS), [1.0] * len(SIGNALS), None, True)
+
+
+def population_gap(summary: pl.DataFrame) -> float:
+    gaps = summary.filter(pl.col("gaps") > 0)["median_gap"]
+    return float(gaps.median()) if len(gaps) else 30.0
+
+
+def signals(summary: pl.DataFrame, p_alive, expected, recent_days: int, pop_gap: float) -> dict:
+    """The signal matrix (rows = customers, columns = SIGNALS) and the values the reasons quote."""
+    days_since = summary["days_since_last"].to_numpy().astype(float)
+    gaps = summary["gaps"].to_numpy().astype(float)
+    median_gap = np.nan_to_num(summary["median_gap"].to_numpy().astype(float), nan=0.0)
+    usual_gap = (gaps * median_gap + SHRINK_GAPS * pop_gap) / (gaps + SHRINK_GAPS)
+    t_days = (summary["days_since_last"] + (summary["last"] - summary["first"]).dt.total_days()).to_numpy()
+    earlier_span = t_days.astype(float) - recent_days
+    recent = summary["recent_purchases"].to_numpy().astype(float)
+    earlier_repeat = summary["earlier_purchases"].to_numpy().astype(float) - 1.0
+    recent_rate = (recent + 0.5) / recent_days
+    earlier_rate = (earlier_repeat.clip(min=0) + 0.5) / np.maximum(earlier_span, 1.0)
+    frequency_trend = np.where(earlier_span >= recent_days, np.log(recent_rate / earlier_rate), 0.0)
+    rb = summary["recent_basket"].to_numpy().astype(float)
+    eb = summary["earlier_basket"].to_numpy().astype(float)
+    basket_ok = np.isfinite(rb) & np.isfinite(eb) & (rb > 0) & (eb > 0)
+    basket_trend = np.where(
+        basket_ok, np.log(np.where(basket_ok, rb, 1.0) / np.where(basket_ok, eb, 1.0)), 0.0
+    )
+    p = np.clip(np.asarray(p_alive, dtype=float), 1e-9, 1 - 1e-9)
+    matrix = np.column_stack(
+        [
+            np.log1p(days_since),
+            np.log((days_since + 1) / (usual_gap + 1)),
+            np.log(p / (1 - p)),
+            np.log1p(np.asarray(expected, dtype=float)),
+            np.log1p(summary["frequency"].to_numpy().astype(float)),
+            frequency_trend,
+            basket_trend,
+        ]
+    )
+    return {
+        # A model that could not say something (nan) contributes the neutral value.
+        "matrix": np.nan_to_num(matrix, nan=0.0, posinf=50.0, neginf=-50.0),
+        "usual_gap": usual_gap,
+        "gap_ratio": (days_since + 1) / (usual_gap + 1),
+        "days_since": days_since,
+        "gaps": gaps,
+        "recent": recent,
+        "earlier_rate": earlier_rate,
+        "frequency_trend": frequency_trend,
+        "basket_trend": basket_trend,
+        "recent_basket": rb,
+        "earlier_basket": eb,
+    }
+
+
+def _fit_logistic(matrix: np.ndarray, labels: np.ndarray) -> Weights:
+    mean = matrix.mean(axis=0)
+    std = matrix.std(axis=0)
+    std[std < 1e-9] = 1.0
+    z = (matrix - mean) / std
+    design = np.column_stack([np.ones(len(z)), z])
+    n = len(labels)
+
+    def loss(beta):
+        eta = design @ beta
+        # log(1 + e^eta) - y·eta, stable for large |eta|
+        value = np.sum(np.logaddexp(0.0, eta) - labels * eta) / n + L2 * np.dot(beta[1:], beta[1:])
+        grad = design.T @ (expit(eta) - labels) / n
+        grad[1:] += 2 * L2 * beta[1:]
+        return value, grad
+
+    result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="BFGS")
+    beta = result.x
+    return Weights(SIGNALS, beta[1:].tolist(), float(beta[0]), mean.tolist(), std.tolist())
+
+
+def train(
+    orders, as_of: dt.date, time_unit: str, horizon_days: int, recent_days: int, start: dict | None = None
+) -> Weights:
+    """Weights from an internal split of the data up to as_of (see the module docstring)."""
+    from sidos.analytics.evaluation import auc
+
+    cut = as_of - dt.timedelta(days=horizon_days)
+    unit = prep.UNIT_DAYS[time_unit]
+    past = prep.summarise(orders, cut, time_unit, recent_days=recent_days)
+    if len(past) < 20:
+        return FALLBACK
+    x, t_x, T = (past[c].to_numpy().astype(float) for c in ("frequency", "recency", "T"))
+    try:
+        params = mbgnbd.fit(x, t_x, T, start=start).params
+    except FitError:
+        return FALLBACK
+    later = (
+        prep.purchase_days(orders, as_of).filter(pl.col("day") > cut).select("customer_id").unique().collect()
+    )
+    labels = (~past["customer_id"].is_in(later["customer_id"].implode())).to_numpy().astype(float)
+    if labels.min() == labels.max():
+        return FALLBACK
+    p = mbgnbd.p_alive(params, x, t_x, T)
+    expected = mbgnbd.expected_purchases(params, horizon_days / unit, x, t_x, T)
+    sig = signals(past, p, expected, recent_days, population_gap(past))
+    weights = _fit_logistic(sig["matrix"], labels)
+    weights.train_auc = auc(risk(sig["matrix"], weights, p), labels.astype(bool))
+    return weights
+
+
+def risk(matrix: np.ndarray, weights: Weights, p_alive) -> np.ndarray:
+    if weights.fallback:
+        return 1.0 - np.asarray(p_alive, dtype=float)
+    z = (matrix - np.asarray(weights.mean)) / np.asarray(weights.std)
+    return expit(weights.intercept + z @ np.asarray(weights.coef))
+
+
+def reason(sig: dict, i: int, p_alive: float, purchases: int) -> dict:
+    """The main reason for customer row i as {"code", "params"}; render with reason_text()."""
+    days = int(sig["days_since"][i])
+    if purchases <= 1:
+        return {"code": "one_time", "params": {"days": days}}
+    if sig["gaps"][i] >= 1 and sig["gap_ratio"][i] >= 1.5:
+        return {"code": "gap", "params": {"gap": round(float(sig["usual_gap"][i])), "days": days}}
+    if sig["frequency_trend"][i] <= -0.7:
+        expected = float(sig["earlier_rate"][i]) * 90
+        return {
+            "code": "frequency",
+            "params": {"recent": int(sig["recent"][i]), "expected": round(expected, 1)},
+        }
+    if sig["basket_trend"][i] <= -0.5:
+        return {
+            "code": "basket",
+            "params": {
+                "before": round(float(sig["earlier_basket"][i]), 2),
+                "recent": round(float(sig["recent_basket"][i]), 2),
+            },
+        }
+    return {"code": "inactive", "params": {"days": days, "p": round(100 * float(p_alive))}}
+
+
+def reason_templates() -> dict[str, str]:
+    """The reason sentences in the active language (translated once, used for many customers)."""
+    return {
+        "one_time": gettext("bought once, %(days)d days ago, and has not come back"),
+        "gap": gettext("usually orders every %(gap)d days; %(days)d days since the last order"),
+        "frequency": gettext(
+            "%(recent)d orders in the last %(window)d days, against about %(expected)s before"
+        ),
+        "basket": gettext("average order value fell from %(before)s to %(recent)s"),
+        "inactive": gettext("%(days)d days since the last order; %(p)d%% chance of still being active"),
+    }
+
+
+def reason_text(data: dict | None, recent_days: int = 90, templates: dict | None = None) -> str:
+    """The reason in the active language (the codes come from reason())."""
+    if not data:
+        return ""
+    template = (templates or reason_templates()).get(data.get("code"))
+    if template is None:
+        return ""
+    return template % {**data.get("params", {}), "window": recent_days}

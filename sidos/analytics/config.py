@@ -1,0 +1,56 @@
+"""Analytics settings: a Django setting of the same name wins, else the environment, else the default.
+
+* SIDOS_ANALYTICS_TIME_UNIT (week): the time unit the models are fitted in, day or week.
+* SIDOS_ANALYTICS_CLV_MONTHS (12): lifetime-value horizon in months.
+* SIDOS_ANALYTICS_MONTHLY_DISCOUNT (0.01): monthly discount rate of lifetime value (≈12.7 % a year).
+* SIDOS_ANALYTICS_RECENT_DAYS (90): window of the falling-frequency and falling-basket signals.
+* SIDOS_ANALYTICS_CHURN_HORIZON_DAYS (90): label horizon of the churn model's internal split.
+* SIDOS_ANALYTICS_FLAG_RISK (0.6): churn risk at which a customer is flagged…
+* SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE (0.2): …unless the model already counts them as gone.
+* SIDOS_ANALYTICS_WORTH_SAVING_DECILE (8): flagged customers whose value-if-retained decile is at
+  least this are "worth saving".
+* SIDOS_ANALYTICS_BATCH_SIZE (5000): rows per insert transaction when scores are written.
+"""
+
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+def _get(name: str, default, cast):
+    if hasattr(settings, name):
+        return cast(getattr(settings, name))
+    raw = os.environ.get(name)
+    return cast(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    time_unit: str = "week"
+    clv_months: int = 12
+    monthly_discount: float = 0.01
+    recent_days: int = 90
+    churn_horizon_days: int = 90
+    flag_risk: float = 0.6
+    flag_min_p_alive: float = 0.2
+    worth_saving_decile: int = 8
+    batch_size: int = 5000
+
+
+def load(**overrides) -> AnalyticsConfig:
+    values = {
+        "time_unit": _get("SIDOS_ANALYTICS_TIME_UNIT", "week", str),
+        "clv_months": _get("SIDOS_ANALYTICS_CLV_MONTHS", 12, int),
+        "monthly_discount": _get("SIDOS_ANALYTICS_MONTHLY_DISCOUNT", 0.01, float),
+        "recent_days": _get("SIDOS_ANALYTICS_RECENT_DAYS", 90, int),
+        "churn_horizon_days": _get("SIDOS_ANALYTICS_CHURN_HORIZON_DAYS", 90, int),
+        "flag_risk": _get("SIDOS_ANALYTICS_FLAG_RISK", 0.6, float),
+        "flag_min_p_alive": _get("SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE", 0.2, float),
+        "worth_saving_decile": _get("SIDOS_ANALYTICS_WORTH_SAVING_DECILE", 8, int),
+        "batch_size": _get("SIDOS_ANALYTICS_BATCH_SIZE", 5000, int),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if values["time_unit"] not in ("day", "week"):
+        raise ValueError("time unit must be 'day' or 'week'")
+    return AnalyticsConfig(**values)

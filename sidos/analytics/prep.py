@@ -1,0 +1,154 @@
+"""Orders → one summary row per customer, as of a date: the input of every model in this app.
+
+Pure polars, no database: `sidos.analytics.orderdata` reads the orders table into the frame this
+module expects, and the tests feed it CDNOW directly.
+
+Input: a frame with `customer_id` (int), `day` (the order's local calendar date), `amount` (float;
+null when the order is in another currency than the shop's default, see below) and `status`.
+
+How orders count (the rules the docs and the tests hold us to):
+
+* **Cancelled** orders never happened: they are dropped.
+* A **purchase** is a *day* with at least one order that is not returned and has an amount ≥ 0.
+  Several orders on one day are one purchase (BTYD models describe purchase occasions; a split
+  basket is not a second visit). Its value is the sum of those orders' amounts.
+* **Zero amounts** (free items, vouchers) are purchases worth 0: they count for frequency and lower
+  the average spend.
+* **Negative amounts** are refunds: not purchases, but they reduce the customer's net revenue and
+  their return share (refunds / gross spend, capped at 1), by which expected spend is reduced.
+* An order with status **returned** was undone as a whole: it is neither a purchase nor revenue.
+* Orders in another currency than `SIDOS_DEFAULT_CURRENCY` count as purchases but carry no value
+  (null) — there are no exchange rates in Sidos — so spend averages use the known values only.
+* Only orders on or before the as-of date count. Customers whose first purchase is later have no
+  row here; scoring gives them the "no data yet" result.
+
+Output columns, per customer: `first`, `last` (dates), `purchases` (distinct purchase days),
+`frequency` = purchases − 1 (repeat purchases, x), `recency` = t_x and `T` (time from the first
+purchase to the last purchase / to the as-of date, in the time unit), `days_since_last`,
+`monetary` (mean value of the *repeat* purchase days, as the Gamma-Gamma model wants; null for
+one-time buyers), `gross` and `revenue` (gross spend, and net of refunds), `return_share`,
+gap statistics (`gaps`, `median_gap`, `last_gap`), recent-versus-earlier counts and basket values
+for the churn signals, and optionally `days` (the list of purchase days).
+"""
+
+import datetime as dt
+
+import polars as pl
+
+UNIT_DAYS = {"day": 1.0, "week": 7.0}
+CANCELLED = "cancelled"
+RETURNED = "returned"
+
+SUMMARY_SCHEMA = {
+    "customer_id": pl.Int64,
+    "first": pl.Date,
+    "last": pl.Date,
+    "purchases": pl.UInt32,
+    "frequency": pl.Int64,
+    "recency": pl.Float64,
+    "T": pl.Float64,
+    "days_since_last": pl.Int64,
+    "monetary": pl.Float64,
+    "gross": pl.Float64,
+    "revenue": pl.Float64,
+    "return_share": pl.Float64,
+    "gaps": pl.UInt32,
+    "median_gap": pl.Float64,
+    "last_gap": pl.Float64,
+    "recent_purchases": pl.UInt32,
+    "earlier_purchases": pl.UInt32,
+    "recent_basket": pl.Float64,
+    "earlier_basket": pl.Float64,
+}
+
+
+def purchase_days(orders: pl.DataFrame | pl.LazyFrame, as_of: dt.date) -> pl.LazyFrame:
+    """One row per customer and purchase day up to the as-of date: customer_id, day, value."""
+    return (
+        orders.lazy()
+        .filter(
+            (pl.col("day") <= as_of)
+            & (pl.col("status") != CANCELLED)
+            & (pl.col("status") != RETURNED)
+            & (pl.col("amount").is_null() | (pl.col("amount") >= 0))
+        )
+        .group_by("customer_id", "day")
+        .agg(value=pl.col("amount").sum(), known=pl.col("amount").is_not_null().any())
+        .with_columns(value=pl.when(pl.col("known")).then(pl.col("value")).otherwise(None))
+        .drop("known")
+    )
+
+
+def summarise(
+    orders: pl.DataFrame | pl.LazyFrame,
+    as_of: dt.date,
+    time_unit: str = "week",
+    recent_days: int = 90,
+    with_days: bool = False,
+) -> pl.DataFrame:
+    """The per-customer summary described in the module docstring, sorted by customer_id.
+
+    `recent_days` is the window for the "falling frequency / basket" signals: purchases in the last
+    `recent_days` days against the customer's rate before it.
+    """
+    unit = UNIT_DAYS[time_unit]
+    orders = orders.lazy()
+    days = purchase_days(orders, as_of).sort("customer_id", "day")
+    refunds = (
+        orders.filter(
+            (pl.col("day") <= as_of)
+            & (pl.col("status") != CANCELLED)
+            & (pl.col("status") != RETURNED)
+            & (pl.col("amount") < 0)
+        )
+        .group_by("customer_id")
+        .agg(refunds=pl.col("amount").sum())
+    )
+    recent_start = as_of - dt.timedelta(days=recent_days)
+    days = days.with_columns(
+        gap=(pl.col("day") - pl.col("day").shift(1)).dt.total_days().over("customer_id"),
+        nth=pl.int_range(pl.len()).over("customer_id"),
+        recent=pl.col("day") > recent_start,
+    )
+    aggregations = [
+        pl.col("day").min().alias("first"),
+        pl.col("day").max().alias("last"),
+        pl.len().cast(pl.UInt32).alias("purchases"),
+        pl.col("value").filter(pl.col("nth") > 0).mean().alias("monetary"),
+        pl.col("value").sum().alias("gross"),
+        pl.col("gap").count().cast(pl.UInt32).alias("gaps"),
+        pl.col("gap").median().cast(pl.Float64).alias("median_gap"),
+        pl.col("gap").last().cast(pl.Float64).alias("last_gap"),
+        pl.col("recent").sum().cast(pl.UInt32).alias("recent_purchases"),
+        (~pl.col("recent")).sum().cast(pl.UInt32).alias("earlier_purchases"),
+        pl.col("value").filter(pl.col("recent")).mean().alias("recent_basket"),
+        pl.col("value").filter(~pl.col("recent")).mean().alias("earlier_basket"),
+    ]
+    if with_days:
+        aggregations.append(pl.col("day").alias("days"))
+    summary = (
+        days.group_by("customer_id")
+        .agg(aggregations)
+        .join(refunds, on="customer_id", how="left")
+        .with_columns(
+            frequency=(pl.col("purchases").cast(pl.Int64) - 1),
+            recency=(pl.col("last") - pl.col("first")).dt.total_days() / unit,
+            T=(pl.lit(as_of) - pl.col("first")).dt.total_days() / unit,
+            days_since_last=(pl.lit(as_of) - pl.col("last")).dt.total_days(),
+            revenue=pl.col("gross") + pl.col("refunds").fill_null(0.0),
+            return_share=pl.when(pl.col("gross") > 0)
+            .then((-pl.col("refunds").fill_null(0.0) / pl.col("gross")).clip(0.0, 1.0))
+            .otherwise(0.0),
+        )
+        .drop("refunds")
+        .sort("customer_id")
+        .collect()
+    )
+    columns = list(SUMMARY_SCHEMA) + (["days"] if with_days else [])
+    return summary.select(columns).cast({k: v for k, v in SUMMARY_SCHEMA.items()})
+
+
+def empty_orders() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"customer_id": pl.Int64, "day": pl.Date, "amount": pl.Float64, "status": pl.String}
+    )

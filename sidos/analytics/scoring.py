@@ -1,0 +1,142 @@
+"""From an orders frame to every customer's scores: fit the models, score, classify. No database.
+
+`compute()` is what a recompute and a backtest share; actions.py adds reading and writing.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from sidos.analytics import churn, prep, rfm
+from sidos.analytics.btyd import bgnbd, gammagamma, mbgnbd
+from sidos.analytics.btyd.clv import lifetime_value
+from sidos.analytics.btyd.fitting import FitError
+from sidos.analytics.config import AnalyticsConfig
+
+HORIZONS = (30, 90, 365)
+
+
+@dataclass
+class Result:
+    summary: pl.DataFrame
+    scores: pl.DataFrame  # one row per customer in the summary
+    models: dict = field(default_factory=dict)  # name -> Fit.as_dict() or {"error": ...}
+    fits: dict = field(default_factory=dict)  # name -> Fit
+    weights: churn.Weights | None = None
+
+
+def _unique_apply(func, x, t_x, T):
+    """Evaluate func(x, t_x, T) once per distinct customer summary (hyp2f1 is the slow part)."""
+    stacked = np.column_stack([x, t_x, T])
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return lambda *args: func(*args, unique[:, 0], unique[:, 1], unique[:, 2])[inverse.ravel()]
+
+
+def _fit(name, fitter, *arrays, result: Result):
+    try:
+        fit = fitter(*arrays)
+    except FitError as error:
+        result.models[name] = {"error": str(error)}
+        return None
+    result.fits[name] = fit
+    result.models[name] = fit.as_dict()
+    return fit.params
+
+
+def deciles(values: np.ndarray) -> np.ndarray:
+    """1 (lowest tenth) … 10 (highest), by ordinal rank so every class is the same size."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(n, dtype=float)
+    ranks[order] = np.arange(n)
+    return (1 + np.floor(ranks * 10 / n)).astype(int)
+
+
+def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weights | None = None) -> Result:
+    unit = prep.UNIT_DAYS[config.time_unit]
+    summary = prep.summarise(orders, as_of, config.time_unit, recent_days=config.recent_days)
+    result = Result(summary=summary, scores=pl.DataFrame())
+    n = len(summary)
+    x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T"))
+    monetary = summary["monetary"].to_numpy().astype(float)
+
+    bg = _fit("bgnbd", bgnbd.fit, x, t_x, T, result=result)
+    mbg = _fit("mbgnbd", mbgnbd.fit, x, t_x, T, result=result)
+    gg = _fit("gamma_gamma", gammagamma.fit, x, monetary, result=result)
+
+    columns: dict[str, np.ndarray] = {}
+    nan = np.full(n, np.nan)
+    columns["p_alive_bgnbd"] = bgnbd.p_alive(bg, x, t_x, T) if bg else nan
+    if mbg:
+        p_alive = mbgnbd.p_alive(mbg, x, t_x, T)
+        expected = _unique_apply(lambda t, *s: mbgnbd.expected_purchases(mbg, t, *s), x, t_x, T)
+    elif bg:  # too little data for the MBG/NBD but enough for the BG/NBD: better than nothing
+        p_alive = columns["p_alive_bgnbd"]
+        expected = _unique_apply(lambda t, *s: bgnbd.expected_purchases(bg, t, *s), x, t_x, T)
+    else:
+        p_alive, expected = nan, None
+    columns["p_alive"] = p_alive
+    for days in HORIZONS:
+        columns[f"expected_{days}"] = expected(days / unit) if expected else nan
+
+    keep_share = 1.0 - summary["return_share"].to_numpy()
+    if gg:
+        spend = gammagamma.expected_spend(gg, x, monetary) * keep_share
+    else:  # no model: the customer's own mean purchase value, net of returns
+        spend = np.nan_to_num(summary["gross"].to_numpy() / summary["purchases"].to_numpy()) * keep_share
+    columns["expected_spend"] = spend
+    if expected:
+        columns["clv"] = lifetime_value(expected, spend, unit, config.clv_months, config.monthly_discount)
+    else:
+        columns["clv"] = nan
+    clv = np.nan_to_num(columns["clv"])
+    columns["value_decile"] = deciles(clv) if n else np.zeros(0, dtype=int)
+
+    horizon = config.churn_horizon_days / unit
+    expected_h = expected(horizon) if expected else np.zeros(n)
+    sig = (
+        churn.signals(
+            summary,
+            np.nan_to_num(p_alive, nan=0.5),
+            expected_h,
+            config.recent_days,
+            churn.population_gap(summary),
+        )
+        if n
+        else None
+    )
+    if weights is None:
+        weights = (
+            churn.train(
+                orders, as_of, config.time_unit, config.churn_horizon_days, config.recent_days, start=mbg
+            )
+            if n
+            else churn.FALLBACK
+        )
+    result.weights = weights
+    risk = churn.risk(sig["matrix"], weights, np.nan_to_num(p_alive, nan=0.5)) if n else np.zeros(0)
+    columns["churn_risk"] = risk
+    columns["gap_ratio"] = sig["gap_ratio"] if n else np.zeros(0)
+    columns["usual_gap_days"] = sig["usual_gap"] if n else np.zeros(0)
+    # The early warning is for customers still worth a message: those the model already counts as
+    # gone are left to the lost / hibernating segments.
+    flagged = (risk >= config.flag_risk) & (np.nan_to_num(p_alive, nan=1.0) >= config.flag_min_p_alive)
+    columns["flagged"] = flagged
+    # What the customer would be worth if they stayed: the basis of "worth saving".
+    value_if_retained = clv / np.clip(np.nan_to_num(p_alive, nan=1.0), 1e-3, 1.0)
+    columns["value_at_risk"] = risk * value_if_retained
+    columns["worth_saving"] = flagged & (deciles(value_if_retained) >= config.worth_saving_decile)
+    purchases = summary["purchases"].to_numpy()
+    reasons = [None] * n
+    p_alive_filled = np.nan_to_num(p_alive, nan=0.5)
+    for i in np.flatnonzero(flagged):
+        reasons[i] = churn.reason(sig, i, float(p_alive_filled[i]), int(purchases[i]))
+    scores = pl.DataFrame({"customer_id": summary["customer_id"], **columns}).with_columns(
+        churn_reason_data=pl.Series(reasons, dtype=pl.Object)
+    )
+    result.scores = scores.join(rfm.score(summary), on="customer_id", how="left")
+    return result

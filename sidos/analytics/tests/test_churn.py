@@ -1,0 +1,43 @@
+"""Churn risk on CDNOW: calibration to 1997-09-30, holdout to 1998-06-30.
+
+The weights are learnt on the calibration period only.
+"""
+
+import pytest
+
+from sidos.analytics import actions
+from sidos.analytics.churn import reason_text
+from sidos.analytics.tests.cdnow import CALIBRATION_END, HOLDOUT_END, sample_orders
+
+
+@pytest.fixture(scope="module")
+def report(django_db_blocker):
+    with django_db_blocker.unblock():
+        return actions.backtest(
+            CALIBRATION_END, HOLDOUT_END, time_unit="week", orders=sample_orders(), save=False
+        )
+
+
+def test_churn_risk_ranks_holdout_churners_at_least_as_well_as_the_hiatus_baseline(report):
+    auc = report["auc"]
+    print("AUC", auc)  # reported in the issue: pytest -s shows the figures
+    assert auc["churn_risk"] >= auc["hiatus"]
+
+
+def test_bgnbd_p_alive_ranks_churners_worse_than_chance_because_of_one_time_buyers(report):
+    assert report["auc"]["p_alive_bgnbd"] < 0.5
+    assert report["auc"]["p_alive_mbgnbd"] > 0.5
+
+
+def test_the_churn_weights_come_from_the_calibration_period(report):
+    assert report["churn"]["fallback"] is False
+    assert report["churn_horizon_days"] <= (CALIBRATION_END - sample_orders()["day"].min()).days // 2
+
+
+def test_the_aggregate_holdout_forecast_is_in_the_right_range(report):
+    assert 0.75 < report["holdout_predicted"] / report["holdout_actual"] < 1.1
+
+
+def test_the_reason_reads_like_a_sentence():
+    text = reason_text({"code": "gap", "params": {"gap": 24, "days": 83}})
+    assert text == "usually orders every 24 days; 83 days since the last order"

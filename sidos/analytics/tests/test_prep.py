@@ -1,0 +1,117 @@
+"""How orders become purchases: the rules in prep.py's docstring, one per test."""
+
+import datetime as dt
+
+import polars as pl
+
+from sidos.analytics import prep
+
+AS_OF = dt.date(2024, 6, 30)
+
+
+def frame(rows):
+    """rows: (customer_id, "YYYY-MM-DD", amount or None, status)."""
+    return pl.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "day": [dt.date.fromisoformat(r[1]) for r in rows],
+            "amount": [r[2] for r in rows],
+            "status": [r[3] if len(r) > 3 else "completed" for r in rows],
+        },
+        schema={"customer_id": pl.Int64, "day": pl.Date, "amount": pl.Float64, "status": pl.String},
+    )
+
+
+def one(rows, **kwargs) -> dict:
+    summary = prep.summarise(frame(rows), AS_OF, "day", **kwargs)
+    assert len(summary) == 1
+    return summary.row(0, named=True)
+
+
+def test_it_counts_orders_on_one_day_as_one_purchase():
+    row = one([(1, "2024-01-01", 10.0), (1, "2024-01-01", 5.0), (1, "2024-02-01", 20.0)])
+    assert row["purchases"] == 2
+    assert row["frequency"] == 1
+    assert row["gross"] == 35.0
+    assert row["monetary"] == 20.0
+
+
+def test_it_gives_a_one_time_buyer_zero_frequency_and_no_repeat_spend():
+    row = one([(1, "2024-03-01", 10.0)])
+    assert row["frequency"] == 0
+    assert row["recency"] == 0
+    assert row["T"] == (AS_OF - dt.date(2024, 3, 1)).days
+    assert row["monetary"] is None
+    assert row["gaps"] == 0
+
+
+def test_it_measures_recency_and_age_in_weeks():
+    summary = prep.summarise(frame([(1, "2024-06-02", 1.0), (1, "2024-06-16", 1.0)]), AS_OF, "week")
+    assert summary["recency"][0] == 2.0
+    assert summary["T"][0] == 4.0
+
+
+def test_it_leaves_out_cancelled_orders():
+    row = one([(1, "2024-01-01", 10.0), (1, "2024-02-01", 50.0, "cancelled")])
+    assert row["purchases"] == 1
+
+
+def test_it_counts_a_zero_amount_order_as_a_purchase_worth_nothing():
+    row = one([(1, "2024-01-01", 10.0), (1, "2024-02-01", 0.0)])
+    assert row["purchases"] == 2
+    assert row["monetary"] == 0.0
+
+
+def test_it_nets_refunds_against_revenue_without_counting_them_as_purchases():
+    row = one([(1, "2024-01-01", 100.0), (1, "2024-01-05", -25.0), (1, "2024-02-01", 100.0)])
+    assert row["purchases"] == 2
+    assert row["gross"] == 200.0
+    assert row["revenue"] == 175.0
+    assert row["return_share"] == 0.125
+
+
+def test_it_ignores_a_returned_order_entirely():
+    row = one([(1, "2024-01-01", 100.0), (1, "2024-02-01", 60.0, "returned")])
+    assert row["purchases"] == 1
+    assert row["revenue"] == 100.0
+
+
+def test_it_counts_foreign_currency_orders_without_a_value():
+    row = one([(1, "2024-01-01", 100.0), (1, "2024-02-01", None)])
+    assert row["purchases"] == 2
+    assert row["monetary"] is None
+    assert row["gross"] == 100.0
+
+
+def test_it_leaves_out_customers_whose_first_order_is_after_the_as_of_date():
+    summary = prep.summarise(frame([(1, "2024-01-01", 1.0), (2, "2024-07-15", 1.0)]), AS_OF, "day")
+    assert summary["customer_id"].to_list() == [1]
+
+
+def test_it_ignores_orders_after_the_as_of_date():
+    row = one([(1, "2024-01-01", 1.0), (1, "2024-07-15", 1.0)])
+    assert row["purchases"] == 1
+
+
+def test_it_summarises_no_orders_as_an_empty_frame():
+    summary = prep.summarise(prep.empty_orders(), AS_OF, "week")
+    assert summary.is_empty()
+
+
+def test_it_measures_the_usual_gap_between_purchases():
+    row = one(
+        [(1, "2024-01-01", 1.0), (1, "2024-01-11", 1.0), (1, "2024-01-31", 1.0), (1, "2024-02-10", 1.0)]
+    )
+    assert row["gaps"] == 3
+    assert row["median_gap"] == 10.0
+    assert row["last_gap"] == 10.0
+
+
+def test_it_can_list_the_purchase_days():
+    summary = prep.summarise(
+        frame([(1, "2024-01-01", 1.0), (1, "2024-01-01", 1.0), (1, "2024-01-03", 1.0)]),
+        AS_OF,
+        "day",
+        with_days=True,
+    )
+    assert summary["days"][0].to_list() == [dt.date(2024, 1, 1), dt.date(2024, 1, 3)]
