@@ -1,9 +1,8 @@
 """/api/v1/customers: thin over customers.actions — check the permission, validate, call the action."""
 
-import json
 from typing import Literal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic.json_schema import SkipJsonSchema
@@ -20,6 +19,7 @@ from sidos.customers.actions import (
 )
 from sidos.customers.exporting import customer_document
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerKind, Stage
+from sidos.customers.search import has_tag
 from sidos.lib.apifields import Id, optional, responses, text
 from sidos.lib.pagination import Pagination, page
 from sidos.privacy import audit
@@ -63,20 +63,13 @@ def filtered(filters: CustomerFilters):
     if filters.country:
         customers = customers.filter(country=filters.country.strip().upper())
     if filters.tag:
-        customers = customers.filter(tags__icontains=tag_needle(filters.tag))
+        customers = customers.filter(has_tag(filters.tag))
     if filters.consent is True:
         customers = customers.filter(marketing_email_consent=True)
     elif filters.consent is False:
         customers = customers.exclude(marketing_email_consent=True)
     return customers.order_by(*ORDERINGS[filters.ordering])
 
-
-def tag_needle(tag: str) -> str:
-    """The tag as it appears, quoted, in the stored JSON list: a whole-tag match, not a substring.
-
-    SQLite holds the JSON as Django wrote it (non-ASCII escaped); PostgreSQL's jsonb prints it unescaped.
-    """
-    return json.dumps(tag.strip().lower(), ensure_ascii=connection.vendor != "postgresql")
 
 
 @router.get("", response=responses({200: schemas.CustomerPage}, 401, 403, 422))

@@ -1,13 +1,11 @@
 """Forms of the staff web app: they validate what people type; the actions in actions.py do the writing."""
 
-import json
 
 from django import forms
-from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerKind, ImportKind, Stage
+from sidos.customers.search import has_tag
 
 # Every sort keeps `id` as a tie-breaker so pages never overlap; name uses the customer_list_order index.
 SORTS = {
@@ -54,19 +52,12 @@ class CustomerFilterForm(forms.Form):
         if data.get("consent"):
             queryset = queryset.filter(marketing_email_consent=CONSENT_FILTER[data["consent"]])
         if data.get("tag"):
-            queryset = queryset.filter(_has_tag(data["tag"].strip().lower()))
+            queryset = queryset.filter(has_tag(data["tag"]))
         return queryset.order_by(*SORTS[data.get("sort") or "name"])
 
     def is_filtered(self) -> bool:
         return any(self.data.get(name) for name in ("q", "stage", "tag", "country", "consent", "kind"))
 
-
-def _has_tag(tag: str) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(tags__contains=[tag])
-    # SQLite has no JSON containment lookup; tags are stored as a JSON array of strings, so the quoted
-    # (JSON-escaped) tag appears in the text exactly when it is an element.
-    return Q(tags__icontains=json.dumps(tag))
 
 
 def _tags_text(tags) -> str:

@@ -58,7 +58,7 @@ class Customer(models.Model):
     search_name = models.CharField(max_length=300, blank=True, editable=False)
     search_surname = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = CustomerQuerySet.as_manager()
 

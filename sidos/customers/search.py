@@ -4,6 +4,7 @@ Every term is a prefix match on an indexed, lower-cased column (names, e-mail, p
 match on customer_id, so both SQLite and PostgreSQL answer from an index instead of scanning.
 """
 
+import json
 import re
 
 import phonenumbers
@@ -38,3 +39,14 @@ def matching(queryset, query: str):
         region_code = phonenumbers.country_code_for_region(settings.SIDOS_DEFAULT_PHONE_REGION)
         condition |= prefix("phone", "+" + digits) | prefix("phone", f"+{region_code}{digits.lstrip('0')}")
     return queryset.filter(condition)
+
+
+def has_tag(tag: str) -> Q:
+    """Customers whose tag list holds exactly this tag (tags are stored lower-cased)."""
+    tag = tag.strip().lower()
+    if connection.vendor == "postgresql":
+        # jsonb containment, served by the GIN index from migration customers/0003.
+        return Q(tags__contains=[tag])
+    # SQLite has no JSON containment lookup. Django stores the list as json.dumps writes it, so the
+    # quoted, escaped tag appears in the text exactly when it is an element.
+    return Q(tags__icontains=json.dumps(tag))

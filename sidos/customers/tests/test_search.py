@@ -57,3 +57,12 @@ def test_it_finds_customers_by_name_email_phone_and_customer_id(people, query, e
 
 def test_an_empty_query_returns_everyone(people):
     assert len(found("  ")) == 4
+
+
+@pytest.mark.parametrize(("tag", "expected"), [("vip", {"T-1"}), ("VIP ", {"T-1"}), ("vi", set()), ("työ", {"T-2"})])
+def test_the_tag_filter_matches_whole_tags_only(agent, tag, expected):
+    from sidos.customers.search import has_tag
+
+    create_customer(agent, {"external_id": "T-1", "first_name": "A", "tags": ["vip", "b2c"]})
+    create_customer(agent, {"external_id": "T-2", "first_name": "B", "tags": ["työ", "vipper"]})
+    assert set(Customer.objects.filter(has_tag(tag)).values_list("external_id", flat=True)) == expected

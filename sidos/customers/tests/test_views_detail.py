@@ -99,3 +99,20 @@ def test_it_audits_the_json_download_as_an_export(client, marketer):
     client.get(reverse("customers:export", args=[customer.pk]))
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
     assert (entry.actor, entry.customer_id) == (marketer, customer.pk)
+
+
+def test_it_shows_value_and_churn_risk_once_analytics_have_run(agent_client):
+    from django.utils import timezone
+
+    from sidos.analytics.actions import recompute
+
+    customer = make_customer()
+    other = make_customer(email="other@example.fi")
+    for days_ago in (400, 300, 200, 100):
+        make_order(customer, f"O{days_ago}", days_ago=days_ago)
+    make_order(other, "O-other", days_ago=30)
+    assert "Not scored yet" in agent_client.get(detail(customer)).content.decode()
+    recompute(as_of=timezone.localdate())
+    page = agent_client.get(detail(customer)).content.decode()
+    assert "Churn risk" in page and "Lifetime value" in page
+    assert "Not scored yet" not in page
