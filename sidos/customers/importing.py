@@ -6,6 +6,7 @@ changes nothing. Writes are bulk per batch; importjob.py makes each batch atomic
 """
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from sidos.customers.models import (
     TimelineEvent,
     TimelineKind,
 )
+from sidos.lib.bulkinsert import concrete_field_names, insert_objects, reserve_ids
 from sidos.lib.cells import InvalidCell, parse_date, parse_datetime, parse_yes_no
 from sidos.lib.csvfiles import Record
 from sidos.lib.emails import InvalidEmail, normalise_email
@@ -43,6 +45,9 @@ from sidos.lib.phones import InvalidPhone, to_e164
 from sidos.privacy.models import AuditAction, AuditEntry
 
 KNOWN_COLUMNS = set(CUSTOMER_COLUMNS) | set(EXTRA_COLUMNS)
+CUSTOMER_FIELDS = concrete_field_names(Customer)
+CONSENT_FIELDS = concrete_field_names(Consent)
+CONTACT_POINT_FIELDS = concrete_field_names(ContactPoint)
 # Profile fields an import row can set, in the order they are compared.
 ROW_FIELDS = (
     "external_id",
@@ -308,7 +313,10 @@ class _BatchWriter:
 
     def _flush(self) -> None:
         if self.new:
-            Customer.objects.bulk_create(self.new)
+            for customer, pk in zip(self.new, reserve_ids(Customer, len(self.new)), strict=True):
+                customer.pk = pk
+                customer.updated_at = self.now
+            insert_objects(Customer, self.new, CUSTOMER_FIELDS)
         if self.changed:
             all_fields = set().union(*self.changed.values()) | {"search_name", "search_surname"}
             for customer in self.touched.values():
@@ -316,19 +324,27 @@ class _BatchWriter:
             Customer.objects.bulk_update(list(self.touched.values()), [*sorted(all_fields), "updated_at"])
         self._flush_contact_points()
         source = f"import:{self.importer.source}"
-        Consent.objects.bulk_create(
-            Consent(
-                customer=c,
-                channel=ConsentChannel.EMAIL,
-                purpose=ConsentPurpose.MARKETING,
-                granted=granted,
-                source=source,
-                note=f"line {line}",
-                recorded_at=self.now,
-                recorded_by=self.importer.actor,
-            )
-            for c, granted, line in self.consents
+        actor_id = self.importer.actor.pk if self.importer.actor else None
+        insert_objects(
+            Consent,
+            [
+                SimpleNamespace(
+                    customer_id=c.pk,
+                    channel=ConsentChannel.EMAIL,
+                    purpose=ConsentPurpose.MARKETING,
+                    granted=granted,
+                    source=source,
+                    note=f"line {line}",
+                    recorded_at=self.now,
+                    recorded_by_id=actor_id,
+                )
+                for c, granted, line in self.consents
+            ],
+            CONSENT_FIELDS,
+            with_pk=False,
         )
+        # The timeline tells a stored customer's story; a customer this import created has none yet
+        # beyond its creation, and its first consent is in the ledger.
         timeline = [
             TimelineEvent(
                 customer=c,
@@ -350,6 +366,7 @@ class _BatchWriter:
                 actor=self.importer.actor,
             )
             for c, granted, _line in self.consents
+            if c.pk in self.existing_ids
         ]
         TimelineEvent.objects.bulk_create(timeline)
         AuditEntry.objects.bulk_create(
@@ -369,9 +386,28 @@ class _BatchWriter:
     def _flush_contact_points(self) -> None:
         if not self.contact_points:
             return
-        for customer_id, kind in {
-            (c.pk, kind) for c, kind, _value in self.contact_points if c.pk in self.existing_ids
-        }:
+        points = {}  # one per customer, kind and value, in order: a value may come back within a batch
+        for customer, kind, value in self.contact_points:
+            points[(customer.pk, kind, value)] = customer
+        fresh = [
+            SimpleNamespace(
+                customer_id=customer.pk,
+                kind=kind,
+                value=value,
+                is_primary=getattr(customer, kind) == value,
+                source=self.importer.source,
+                created_at=self.now,
+            )
+            for (pk, kind, value), customer in points.items()
+            if pk not in self.existing_ids
+        ]
+        insert_objects(ContactPoint, fresh, CONTACT_POINT_FIELDS, with_pk=False)
+        stored = [
+            (customer, kind, value)
+            for (pk, kind, value), customer in points.items()
+            if pk in self.existing_ids
+        ]
+        for customer_id, kind in {(customer.pk, kind) for customer, kind, _value in stored}:
             # The stored primary steps down to secondary: earlier addresses are kept, never erased.
             ContactPoint.objects.filter(customer_id=customer_id, kind=kind, is_primary=True).update(
                 is_primary=False
@@ -386,12 +422,12 @@ class _BatchWriter:
                     source=self.importer.source,
                     created_at=self.now,
                 )
-                for c, kind, value in self.contact_points
+                for c, kind, value in stored
             ],
             ignore_conflicts=True,
         )
-        for customer, kind, value in self.contact_points:
-            if customer.pk in self.existing_ids and getattr(customer, kind) == value:
+        for customer, kind, value in stored:
+            if getattr(customer, kind) == value:
                 # The value may have been a secondary contact point already (ignored above): promote it.
                 ContactPoint.objects.filter(customer_id=customer.pk, kind=kind, value=value).update(
                     is_primary=True

@@ -1,6 +1,7 @@
 """Orders CSV import: idempotent on order_id, customers found by customer_id (or created on request)."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -8,12 +9,15 @@ from django.utils import timezone
 
 from sidos.customers.importjob import BatchOutcome, RowProblem, RowRejected
 from sidos.customers.models import Customer, CustomerAlias, ImportKind, TimelineEvent, TimelineKind
+from sidos.lib.bulkinsert import concrete_field_names, insert_objects, reserve_ids
 from sidos.lib.cells import InvalidCell, parse_datetime, parse_decimal
 from sidos.lib.csvfiles import Record
 from sidos.orders.columns import CHANNEL_BY_WORD, ORDER_ALIASES, STATUS_BY_WORD
 from sidos.orders.models import Order, OrderStatus
 
 CENT = Decimal("0.01")
+ORDER_COLUMNS_STORED = concrete_field_names(Order)
+TIMELINE_FIELDS = concrete_field_names(TimelineEvent)
 ORDER_FIELDS = ("ordered_at", "amount", "currency", "quantity", "channel", "store", "product", "status")
 
 
@@ -141,7 +145,11 @@ class OrderImporter:
             if order.pk:
                 changed[order.external_id] = order
             outcome.updated += 1
-        created = Order.objects.bulk_create(new_orders.values())
+        created = list(new_orders.values())
+        for order, pk in zip(created, reserve_ids(Order, len(created)), strict=True):
+            order.pk = pk
+            order.updated_at = now
+        insert_objects(Order, created, ORDER_COLUMNS_STORED)
         if changed:
             for order in changed.values():
                 order.updated_at = now
@@ -150,17 +158,23 @@ class OrderImporter:
                 TimelineEvent.objects.filter(ref_type="order", ref_id=order.pk).update(
                     customer=order.customer, title=order_title(order), occurred_at=order.ordered_at
                 )
-        TimelineEvent.objects.bulk_create(
-            TimelineEvent(
-                customer_id=order.customer_id,
-                kind=TimelineKind.ORDER,
-                title=order_title(order),
-                occurred_at=order.ordered_at,
-                ref_type="order",
-                ref_id=order.pk,
-                detail={"status": order.status, "channel": order.channel, "store": order.store},
-            )
-            for order in created
+        insert_objects(
+            TimelineEvent,
+            [
+                SimpleNamespace(
+                    customer_id=order.customer_id,
+                    kind=TimelineKind.ORDER,
+                    title=order_title(order),
+                    occurred_at=order.ordered_at,
+                    ref_type="order",
+                    ref_id=order.pk,
+                    detail={"status": order.status, "channel": order.channel, "store": order.store},
+                    actor_id=None,
+                )
+                for order in created
+            ],
+            TIMELINE_FIELDS,
+            with_pk=False,
         )
         return outcome
 

@@ -19,6 +19,10 @@ from sidos.lib.csvfiles import UnreadableFile
 
 
 class ImportCommand(BaseCommand):
+    # System checks import every app's URLs (and with them scipy and polars): seconds of start-up
+    # that a scripted import of a small file should not pay. `sidos check` still runs them.
+    requires_system_checks = []
+
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file to import, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="check and count, but change nothing")

@@ -1,0 +1,62 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from sidos.customers.models import Customer
+from sidos.lib.bulkinsert import concrete_field_names, insert_objects, reserve_ids
+from sidos.orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_inserted_rows_read_back_exactly_as_the_orm_would_store_them():
+    moment = dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=dt.UTC)
+    customer = Customer(
+        first_name="Äijä",
+        tags=["vip", "työ"],
+        attributes={"n": 1, "ä": "ö"},
+        birth_date=dt.date(1990, 2, 1),
+        created_at=moment,
+        updated_at=moment,
+        marketing_email_consent=True,
+    )
+    with transaction.atomic():
+        [customer.pk] = reserve_ids(Customer, 1)
+        insert_objects(Customer, [customer], concrete_field_names(Customer))
+    stored = Customer.objects.get(pk=customer.pk)
+    assert (stored.first_name, stored.tags, stored.attributes) == ("Äijä", ["vip", "työ"], {"n": 1, "ä": "ö"})
+    assert (stored.birth_date, stored.created_at, stored.marketing_email_consent) == (
+        dt.date(1990, 2, 1),
+        moment,
+        True,
+    )
+    assert Customer.objects.filter(tags__icontains='"vip"').exists()
+
+
+def test_decimal_amounts_keep_their_cents():
+    customer = Customer.objects.create(first_name="A")
+    order = Order(
+        customer=customer,
+        ordered_at=timezone.now(),
+        amount=Decimal("-19.90"),
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    with transaction.atomic():
+        [order.pk] = reserve_ids(Order, 1)
+        insert_objects(Order, [order], concrete_field_names(Order))
+    assert Order.objects.get().amount == Decimal("-19.90")
+
+
+def test_reserved_ids_never_reuse_the_id_of_a_deleted_row():
+    first = Customer.objects.create(first_name="A")
+    second = Customer.objects.create(first_name="B")
+    deleted_id = second.pk
+    second.delete()
+    with transaction.atomic():
+        ids = reserve_ids(Customer, 3)
+    assert ids[0] > deleted_id > first.pk
+    assert ids == list(range(ids[0], ids[0] + 3))
