@@ -9,11 +9,16 @@ export SIDOS_VAR_DIR ?= $(CURDIR)/var
 
 install: $(STAMP)
 
+# uv installs in seconds: the one on PATH if there is one, else one installed into the venv (a venv made
+# by `uv venv` has no pip, hence ensurepip).
+UV = $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
+
 $(STAMP): pyproject.toml
 	scripts/install-system-packages
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test,redis]"
+	@test -x $(UV) || { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip -q; \
+	  $(BIN)/python -m pip install -q --disable-pip-version-check uv; }
+	$(UV) pip install -q --python $(BIN)/python -e ".[test,redis]"
 	@touch $(STAMP)
 
 demo: install
@@ -23,7 +28,7 @@ test: install
 	scripts/run-tests
 
 lint: install
-	$(BIN)/ruff check sidos bench
+	$(BIN)/ruff check sidos $(wildcard bench)
 	SIDOS_DEBUG=1 $(BIN)/sidos makemigrations --check --dry-run
 
 bench: install

@@ -165,6 +165,7 @@ class CustomerImporter:
     kind = ImportKind.CUSTOMERS
     aliases = CUSTOMER_ALIASES
     identity_columns = {"customer_id", "email", "phone"}
+    tables = (Customer, ContactPoint, Consent)
 
     def __init__(self, source: str, actor=None):
         self.source = source[:200]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sidos.customers.models import ImportRun, ImportStatus
 from sidos.lib.csvfiles import Record, RecordError, UnreadableFile, read_records
+from sidos.lib.dbstats import ANALYZE_AFTER_ROWS, refresh_statistics
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
@@ -52,6 +53,7 @@ class BatchImporter(Protocol):
     kind: str
     aliases: dict[str, str]
     identity_columns: set[str]
+    tables: tuple  # the models a big import fills, whose planner statistics are refreshed after it
 
     def import_batch(self, records: list[Record]) -> BatchOutcome: ...
 
@@ -183,6 +185,8 @@ def run_import(
         _finish(run, summary, ImportStatus.FAILED, f"stopped after {summary.rows} rows: {error}")
         raise
     summary.errors = report.close()
+    if not dry_run and summary.created + summary.updated >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(*importer.tables)
     status = ImportStatus.DONE_WITH_ERRORS if summary.rejected else ImportStatus.DONE
     _finish(run, summary, status, "")
     if not dry_run:

@@ -4,7 +4,6 @@ Changes live in views_edit.py, imports in views_import.py.
 """
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,6 +14,7 @@ from sidos.customers.exporting import customer_document, dumps
 from sidos.customers.forms import CustomerFilterForm
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer
 from sidos.customers.timeline import events_for
+from sidos.lib.paginator import CappedPaginator
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
@@ -28,8 +28,7 @@ DETAIL_EVENTS = 100
 def customer_list(request):
     form = CustomerFilterForm(request.GET)
     customers = form.customers()
-    # The count is a plain COUNT(*) over the same filter: no joins, no ordering, so it stays cheap.
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/list.html",

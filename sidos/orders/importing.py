@@ -92,6 +92,7 @@ class OrderImporter:
     kind = ImportKind.ORDERS
     aliases = ORDER_ALIASES
     identity_columns = {"order_id"}
+    tables = (Order, TimelineEvent)
 
     def __init__(self, source: str, actor=None, create_customers: bool = False):
         self.source = source[:200]

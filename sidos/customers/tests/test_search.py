@@ -59,7 +59,9 @@ def test_an_empty_query_returns_everyone(people):
     assert len(found("  ")) == 4
 
 
-@pytest.mark.parametrize(("tag", "expected"), [("vip", {"T-1"}), ("VIP ", {"T-1"}), ("vi", set()), ("työ", {"T-2"})])
+@pytest.mark.parametrize(
+    ("tag", "expected"), [("vip", {"T-1"}), ("VIP ", {"T-1"}), ("vi", set()), ("työ", {"T-2"})]
+)
 def test_the_tag_filter_matches_whole_tags_only(agent, tag, expected):
     from sidos.customers.search import has_tag
 

@@ -60,3 +60,20 @@ def test_reserved_ids_never_reuse_the_id_of_a_deleted_row():
         ids = reserve_ids(Customer, 3)
     assert ids[0] > deleted_id > first.pk
     assert ids == list(range(ids[0], ids[0] + 3))
+
+
+def test_a_big_import_leaves_planner_statistics_behind(csv_file, settings, monkeypatch):
+    from django.db import connection
+
+    from sidos.customers.tests.importhelpers import run_command
+
+    settings.SIDOS_IMPORT_BATCH_SIZE = 50
+    monkeypatch.setattr("sidos.customers.importjob.ANALYZE_AFTER_ROWS", 100)
+    rows = "".join(f"{n},p{n}@example.fi\n" for n in range(120))
+    run_command("import-customers", str(csv_file("customer_id,email\n" + rows)))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
+        else:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'customers_customer'")
+        assert cursor.fetchone()[0] > 0

@@ -1,0 +1,86 @@
+"""The readable .md beside each bench/results/*.json."""
+
+
+def _row(label: str, run: dict) -> str:
+    rss = f"{run['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in run else "–"
+    startup = f"{run['startup_seconds']:.1f} s" if "startup_seconds" in run else "–"
+    return (f"| {label} | {run['rows']:,} | {run['seconds']:.1f} s | {startup} | {run['per_row_us']:.1f} µs "
+            f"| {rss} |")
+
+
+def _search(title: str, search: dict) -> list[str]:
+    lines = [f"### {title} ({search['customers']:,} customers, {search['queries']} searches)", "",
+             "| pass | p50 | p95 | max |", "|---|---|---|---|"]
+    for name in ("first_pass", "second_pass"):
+        figures = search[name]
+        lines.append(f"| {name.replace('_', ' ')} | {figures['p50_ms']:.1f} ms | {figures['p95_ms']:.1f} ms "
+                     f"| {figures['max_ms']:.1f} ms |")
+    lines += ["", "| kind of search (second pass) | n | p50 | p95 | max |", "|---|---|---|---|---|"]
+    for category, figures in search["second_pass"]["by_category"].items():
+        lines.append(f"| {category} | {figures['n']} | {figures['p50_ms']:.1f} ms "
+                     f"| {figures['p95_ms']:.1f} ms | {figures['max_ms']:.1f} ms |")
+    slowest = [f"`{t['q'] or t['filters']}` {t['ms']:.0f} ms ({t['count']:,} matches)"
+               for t in search["second_pass"]["slowest"]]
+    lines += ["", "Slowest (second pass): " + "; ".join(slowest), ""]
+    return lines
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    t = results["targets"]
+    ref = results["reference"]
+    n = results["customers"]
+    lines = [
+        f"# Sidos benchmark, {results['started_at'][:10]} on {m['hostname']}",
+        "",
+        f"`{results['command']}` — started {results['started_at']}, finished {results['finished_at']} (UTC).",
+        "",
+        f"Machine: {m['cpu_model']}, {m['cpu_cores']} cores, {m['memory_gib']} GiB RAM; {m['os']}; "
+        f"Python {m['python']}, Django {m['django']}, SQLite {m['sqlite']}, "
+        f"{m['postgresql'] or 'no PostgreSQL'}.",
+        "",
+        "## Import on SQLite",
+        "",
+        "Sidos figures are whole `sidos import-… FILE --json` runs in a subprocess (start-up included; the "
+        "start-up column is the same command on a header-only file, and µs/row excludes it). Peak RSS is the "
+        "child's own (wait4).",
+        "",
+        "| run | rows | time | start-up | per row | peak RSS |",
+        "|---|---|---|---|---|---|",
+        _row("reference: csv + executemany, one indexed table, batches of 2,000", ref["customers_batched"]),
+        _row("reference: the same in one executemany / one transaction", ref["customers_one_transaction"]),
+        _row("floor: the rows Sidos wrote (customer, 2 contact points, consent, timeline), executemany'd "
+             "into the app's own tables and indexes", ref["customers_app_schema_floor"]),
+        _row(f"Sidos import-customers, {n // 10:,} rows", results["import_customers_tenth"]),
+        _row(f"Sidos import-customers, {n:,} rows", results["import_customers"]),
+        _row("reference: orders, csv + executemany, batches of 2,000", ref["orders_batched"]),
+        _row(f"Sidos import-orders, {results['orders']:,} rows", results["import_orders"]),
+        "",
+        f"- **Customer import ratio**: {t['import_ratio_vs_batched_reference']}× the batched reference, "
+        f"{t['import_ratio_vs_one_transaction_reference']}× the one-transaction reference (target ≤ 6×): "
+        f"**{'met' if t['import_ratio_ok'] else 'NOT met'}**.",
+        f"- **SQL floor**: writing just the rows a customer import writes, with no Python work at all, "
+        f"takes {t['app_schema_floor_ratio_vs_batched_reference']}× the batched reference.",
+        f"- **Memory**: peak RSS at {n:,} rows is {t['memory_ratio_n_vs_tenth']}× the peak at "
+        f"{n // 10:,} rows.",
+        f"- **Orders per row**: {t['orders_per_row_us']} µs vs customers {t['customers_per_row_us']} µs: "
+        f"**{'met' if t['orders_as_fast_per_row'] else 'NOT met'}** (target: at least as fast per row).",
+        "",
+        "## Customer list search",
+        "",
+        "Each search is the list view's path: `Customer.objects.search(q)` (+ filters), the default "
+        "ordering, the first 50 rows and `count()`. Target: p95 under 100 ms.",
+        "",
+        *_search("SQLite", results["search_sqlite"]),
+    ]
+    if "postgresql" in results:
+        pg = results["postgresql"]
+        lines += [
+            f"PostgreSQL {pg['server_version']} ({pg['note']}): import-customers of {n:,} rows took "
+            f"{pg['import_customers']['seconds']:.1f} s ({pg['import_customers']['per_row_us']:.1f} µs/row, "
+            f"peak RSS {pg['import_customers']['peak_rss_mib']:.0f} MiB).",
+            "",
+            *_search("PostgreSQL", pg["search"]),
+        ]
+    lines.append(f"Search target (p95 < 100 ms): **{'met' if t['search_ok'] else 'NOT met'}**.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,187 @@
+"""`make bench`: import and search figures for PRODUCT.md's targets, side by side with a reference.
+
+    .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres]
+
+Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
+executemany of the same parsed rows into one indexed table, with flat memory; orders import at
+least as fast per row; customer list search p95 under 100 ms at 1M customers on SQLite and
+PostgreSQL. Writes bench/results/<UTC date>-<hostname>[-N].json and a .md beside it.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import generate, machine, product, reference  # noqa: E402
+from bench.report import markdown  # noqa: E402
+
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+PG_PORT = "54333"
+PG_DIR = "/tmp/pg-bench"
+DEFAULT_CUSTOMERS = 1_000_000
+
+
+def log(message: str) -> None:
+    print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def csv_file(name: str, writer, *args) -> Path:
+    """Generate once: the files are deterministic, so an existing one is the same file."""
+    path = WORK / name
+    if not path.exists():
+        started = time.perf_counter()
+        partial = path.with_suffix(".partial")
+        writer(partial, *args)
+        partial.rename(path)
+        log(f"generated {name} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def checkpoint(results: dict) -> None:
+    """What is measured so far, in case a long run dies before the end."""
+    document = json.dumps(results, indent=2, ensure_ascii=False)
+    (WORK / "partial-results.json").write_text(document, encoding="utf-8")
+
+
+def header_only(name: str, columns: list[str]) -> Path:
+    path = WORK / name
+    path.write_text(",".join(columns) + "\n", encoding="utf-8")
+    return path
+
+
+def search(database_url: str) -> dict:
+    result = subprocess.run([sys.executable, "-m", "bench.search"], cwd=ROOT, capture_output=True, text=True,
+                            env=product.environment(database_url), check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def postgres(customers_csv: Path, empty: Path) -> dict:
+    env = {**os.environ, "SIDOS_PG_PORT": PG_PORT, "SIDOS_PG_DIR": PG_DIR}
+    server = ROOT / "scripts" / "pg-test-server"
+    started = subprocess.run([str(server), "start"], env=env, capture_output=True, text=True, check=True)
+    url = started.stdout.strip()
+    try:
+        import psycopg
+
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+            connection.execute("CREATE DATABASE sidos")
+            version = connection.execute("SHOW server_version").fetchone()[0]
+        product.migrate(url)
+        log("PostgreSQL: importing customers")
+        imported = product.timed_import("customers", customers_csv, url, empty)
+        log(f"PostgreSQL: imported in {imported['seconds']} s; searching")
+        return {"server_version": version, "import_customers": imported, "search": search(url),
+                "note": "pg-test-server runs with fsync=off, synchronous_commit=off, full_page_writes=off"}
+    finally:
+        subprocess.run([str(server), "stop"], env=env, check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
+    parser.add_argument("--orders", type=int, help="default: as many as customers")
+    parser.add_argument("--skip-postgres", action="store_true")
+    options = parser.parse_args()
+    n = options.customers
+    orders = options.orders or n
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.UTC)
+    results: dict = {"started_at": started.isoformat(timespec="seconds"), "customers": n, "orders": orders,
+                     "command": " ".join(["python", *sys.argv]), "machine": machine.describe()}
+    log(f"machine: {results['machine']}")
+
+    # v2: with a stage column, so the list filters on stage match rows.
+    customers_csv = csv_file(f"customers-v2-{n}.csv", generate.write_customers, n)
+    small_csv = csv_file(f"customers-v2-{n // 10}.csv", generate.write_customers, n // 10)
+    orders_csv = csv_file(f"orders-{orders}-for-{n}.csv", generate.write_orders, orders, n)
+    empty_customers = header_only("customers-empty.csv", generate.CUSTOMER_COLUMNS)
+    empty_orders = header_only("orders-empty.csv", generate.ORDER_COLUMNS)
+    results["csv_bytes"] = {"customers": customers_csv.stat().st_size, "orders": orders_csv.stat().st_size}
+
+    log("reference: executemany into one indexed table")
+    indexed = ["customer_id", "email", "phone"]
+    results["reference"] = {
+        "customers_batched": reference.load(customers_csv, WORK / "reference.sqlite3", "customers", indexed),
+        "customers_one_transaction": reference.load(customers_csv, WORK / "reference.sqlite3", "customers",
+                                                    indexed, batch_size=0),
+        "orders_batched": reference.load(orders_csv, WORK / "reference-orders.sqlite3", "orders",
+                                         ["order_id", "customer_id"]),
+    }
+    log(f"reference: {results['reference']}")
+    checkpoint(results)
+
+    log(f"Sidos: import-customers, {n // 10} rows (for the memory comparison)")
+    small_url = product.fresh_sqlite(WORK / "bench-small.sqlite3")
+    results["import_customers_tenth"] = product.timed_import("customers", small_csv, small_url,
+                                                             empty_customers)
+    log(f"  {results['import_customers_tenth']}")
+    checkpoint(results)
+    log(f"Sidos: import-customers, {n} rows")
+    url = product.fresh_sqlite(WORK / "bench.sqlite3")
+    results["import_customers"] = product.timed_import("customers", customers_csv, url, empty_customers)
+    log(f"  {results['import_customers']}")
+    checkpoint(results)
+    log("reference: the rows Sidos wrote, executemany'd into a fresh copy of the app's tables (SQL floor)")
+    results["reference"]["customers_app_schema_floor"] = reference.app_schema_floor(
+        WORK / "bench.sqlite3", WORK / "floor.sqlite3")
+    log(f"  {results['reference']['customers_app_schema_floor']}")
+    checkpoint(results)
+    log(f"Sidos: import-orders, {orders} rows")
+    results["import_orders"] = product.timed_import("orders", orders_csv, url, empty_orders)
+    log(f"  {results['import_orders']}")
+    checkpoint(results)
+    log("search on SQLite")
+    results["search_sqlite"] = search(url)
+    checkpoint(results)
+    if not options.skip_postgres:
+        results["postgresql"] = postgres(customers_csv, empty_customers)
+    results["targets"] = targets(results)
+    results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+    suffix = "" if n == DEFAULT_CUSTOMERS else f"-{n}"
+    stem = f"{RESULTS}/{started:%Y-%m-%d}-{results['machine']['hostname']}{suffix}"
+    document = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    Path(f"{stem}.json").write_text(document, encoding="utf-8")
+    Path(f"{stem}.md").write_text(markdown(results), encoding="utf-8")
+    log(f"results: {stem}.json and .md")
+    print(markdown(results))
+
+
+def targets(results: dict) -> dict:
+    customers, tenth = results["import_customers"], results["import_customers_tenth"]
+    ref = results["reference"]
+    batched = customers["seconds"] / ref["customers_batched"]["seconds"]
+    one_transaction = customers["seconds"] / ref["customers_one_transaction"]["seconds"]
+    out = {
+        "import_ratio_vs_batched_reference": round(batched, 2),
+        "import_ratio_vs_one_transaction_reference": round(one_transaction, 2),
+        "import_ratio_ok": max(batched, one_transaction) <= 6,
+        "app_schema_floor_ratio_vs_batched_reference": round(
+            ref["customers_app_schema_floor"]["seconds"] / ref["customers_batched"]["seconds"], 2),
+        "memory_ratio_n_vs_tenth": round(customers["peak_rss_mib"] / tenth["peak_rss_mib"], 2),
+        "orders_per_row_us": results["import_orders"]["per_row_us"],
+        "customers_per_row_us": customers["per_row_us"],
+        "orders_as_fast_per_row": results["import_orders"]["per_row_us"] <= customers["per_row_us"],
+        "search_sqlite_p95_ms": results["search_sqlite"]["second_pass"]["p95_ms"],
+        "search_sqlite_first_pass_p95_ms": results["search_sqlite"]["first_pass"]["p95_ms"],
+    }
+    if "postgresql" in results:
+        out["search_postgresql_p95_ms"] = results["postgresql"]["search"]["second_pass"]["p95_ms"]
+        out["search_postgresql_first_pass_p95_ms"] = results["postgresql"]["search"]["first_pass"]["p95_ms"]
+    out["search_ok"] = all(value < 100 for key, value in out.items() if key.startswith("search_") and
+                           key.endswith("p95_ms"))
+    return out
+
+
+if __name__ == "__main__":
+    main()
