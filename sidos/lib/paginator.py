@@ -16,8 +16,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # LIMIT inside the count: the database stops after cap + 1 matches.
-        return self.object_list[: self.cap + 1].count()
+        # LIMIT inside the count: the database stops after cap + 1 matches. Without ordering, or the
+        # database would sort every match just to count the first ones.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
