@@ -91,7 +91,13 @@ def build_database(path: Path, customers: int, orders_per_customer: float) -> di
         ((i + 1, f"b{i}", f"C{i}", f"bench c{i}", f"c{i}", now, now) for i in range(customers)),
     )
     base = dt.datetime(START.year, START.month, START.day, 10)
-    seconds = offset.astype(np.int64) * 86400 + (np.arange(offset.size) % 36000)
+    # Times spread over the whole UTC day (so some fall on the next local day), and the orders
+    # inserted in time order, as a shop's database fills up: customers interleave.
+    seconds = (
+        offset.astype(np.int64) * 86400 + (np.arange(offset.size, dtype=np.int64) * 7919) % 86400 - 36000
+    )
+    chronological = np.argsort(seconds, kind="stable")
+    owner, seconds, amount = owner[chronological], seconds[chronological], amount[chronological]
     stamps = (np.datetime64(base) + seconds.astype("timedelta64[s]")).astype(str)
     db.executemany(
         "INSERT INTO orders_order (customer_id, ordered_at, amount, currency, quantity, channel, store, "

@@ -18,9 +18,9 @@ nightly task is the only scheduled writer, and step 3's count check refuses to p
 rows another recompute removed.
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
-import json
 import logging
 
 import numpy as np
@@ -31,7 +31,6 @@ from django.utils import timezone
 from sidos.analytics import config as analytics_config
 from sidos.analytics import orderdata, prep, reports, scoring
 from sidos.analytics.btyd import bgnbd, mbgnbd
-from sidos.analytics.churn import reason_templates, reason_text
 from sidos.analytics.evaluation import auc
 from sidos.analytics.models import AnalyticsRun, BacktestReport, CustomerScore, RunStatus
 from sidos.analytics.rfm import Segment
@@ -59,13 +58,17 @@ def recompute(as_of: dt.date | None = None, time_unit: str | None = None) -> Ana
     config = analytics_config.load(time_unit=time_unit)
     as_of = as_of or timezone.localdate()
     discard_unfinished()
+    if connection.vendor == "sqlite":
+        ensure_list_indexes()
     run = AnalyticsRun.objects.create(as_of=as_of, time_unit=config.time_unit)
     try:
         orders = orderdata.load(as_of)
         customer_ids = orderdata.customer_ids()
         result = scoring.compute(orders, as_of, config)
-        known = set(result.summary["customer_id"].to_list())
-        no_data = int(sum(1 for cid in customer_ids.tolist() if cid not in known))
+        run.orders = len(orders)
+        del orders  # the daily frame (result.days) is all that is needed from here on
+        with_data = result.summary["customer_id"].to_numpy()
+        no_data = int((~np.isin(customer_ids, with_data)).sum())
         run.params = finite(
             {
                 "models": result.models,
@@ -73,8 +76,7 @@ def recompute(as_of: dt.date | None = None, time_unit: str | None = None) -> Ana
                 "settings": config.__dict__,
             }
         )
-        run.report = finite(reports.build(result.scores, result.summary, orders, as_of, no_data))
-        run.orders = len(orders)
+        run.report = finite(reports.build(result.scores, result.summary, result.days, as_of, no_data))
         run.customers = len(customer_ids)
         run.customers_with_data = len(result.summary)
         run.flagged = run.report["flagged"]
@@ -102,8 +104,63 @@ def publish(run: AnalyticsRun, written: int) -> None:
         run.save(update_fields=["is_current", "status", "finished_at"])
 
 
-def _score_frame(result: scoring.Result, customer_ids: np.ndarray) -> pl.DataFrame:
-    """Every customer, with the scores of those who have purchases and nulls for the rest."""
+# CustomerScore columns filled from the score frame, in the frame's order.
+SCORE_FIELDS = [
+    "run_id",
+    "customer_id",
+    "as_of",
+    "segment",
+    "r_score",
+    "f_score",
+    "m_score",
+    "purchases",
+    "frequency",
+    "recency",
+    "T",
+    "days_since_last",
+    "first_purchase",
+    "last_purchase",
+    "monetary",
+    "revenue",
+    "p_alive",
+    "p_alive_bgnbd",
+    "expected_30",
+    "expected_90",
+    "expected_365",
+    "expected_spend",
+    "clv",
+    "value_decile",
+    "churn_risk",
+    "churn_reason",
+    "churn_reason_data",
+    "gap_ratio",
+    "usual_gap_days",
+    "flagged",
+    "worth_saving",
+    "value_at_risk",
+    "computed_at",
+]
+# What a customer without purchases by the as-of date gets; every other field is NULL.
+NO_DATA_FIELDS = [
+    "run_id",
+    "customer_id",
+    "as_of",
+    "segment",
+    "purchases",
+    "frequency",
+    "churn_reason",
+    "flagged",
+    "worth_saving",
+    "computed_at",
+]
+DATES = ("as_of", "first_purchase", "last_purchase")
+
+
+def _score_frame(run: AnalyticsRun, result: scoring.Result, customer_ids: np.ndarray) -> pl.DataFrame:
+    """Every customer (in `customer_ids` order), one column per SCORE_FIELDS, plus `has_data`.
+
+    Customers without purchases get the no-data defaults and nulls. Money is rounded to cents.
+    """
     summary = result.summary.select(
         "customer_id",
         "purchases",
@@ -116,104 +173,190 @@ def _score_frame(result: scoring.Result, customer_ids: np.ndarray) -> pl.DataFra
         pl.col("first").alias("first_purchase"),
         pl.col("last").alias("last_purchase"),
     )
-    frame = pl.DataFrame({"customer_id": customer_ids}).join(summary, on="customer_id", how="left")
+    frame = pl.DataFrame({"customer_id": customer_ids}, schema={"customer_id": pl.Int64}).join(
+        summary, on="customer_id", how="left", maintain_order="left"
+    )
     if not result.scores.is_empty():
-        frame = frame.join(result.scores.drop("churn_reason_data"), on="customer_id", how="left")
-    money = [pl.col(c).round(2).cast(pl.Decimal(16, 2)) for c in MONEY if c in frame.columns]
-    return frame.with_columns(money).fill_nan(None)
+        frame = frame.join(result.scores, on="customer_id", how="left", maintain_order="left")
+    if result.reasons is not None and not result.reasons.is_empty():
+        frame = frame.join(result.reasons, on="customer_id", how="left", maintain_order="left")
+    has_data = pl.col("purchases").is_not_null()
+    present = set(frame.columns)
+
+    def column(name: str, dtype, default=None) -> pl.Expr:
+        value = pl.col(name) if name in present else pl.lit(None, dtype=dtype)
+        value = value.cast(dtype)
+        if dtype == pl.Float64:
+            value = value.fill_nan(None)
+        if name in MONEY:
+            value = value.round(2)
+        return value if default is None else value.fill_null(default)
+
+    floats = [
+        "recency",
+        "T",
+        "monetary",
+        "revenue",
+        "p_alive",
+        "p_alive_bgnbd",
+        "expected_30",
+        "expected_90",
+        "expected_365",
+        "expected_spend",
+        "clv",
+        "churn_risk",
+        "gap_ratio",
+        "usual_gap_days",
+        "value_at_risk",
+    ]
+    return frame.select(
+        pl.lit(run.pk, dtype=pl.Int64).alias("run_id"),
+        "customer_id",
+        pl.lit(run.as_of, dtype=pl.Date).alias("as_of"),
+        column("segment", pl.String, Segment.NO_DATA.value).alias("segment"),
+        *[column(name, pl.Int64).alias(name) for name in ("r_score", "f_score", "m_score")],
+        column("purchases", pl.Int64, 0).alias("purchases"),
+        column("frequency", pl.Int64, 0).alias("frequency"),
+        *[column(name, pl.Float64).alias(name) for name in ("recency", "T")],
+        column("days_since_last", pl.Int64).alias("days_since_last"),
+        *[column(name, pl.Date).alias(name) for name in ("first_purchase", "last_purchase")],
+        *[column(name, pl.Float64).alias(name) for name in floats if name not in ("recency", "T")],
+        column("value_decile", pl.Int64).alias("value_decile"),
+        column("churn_reason", pl.String, "").alias("churn_reason"),
+        column("churn_reason_data", pl.String).alias("churn_reason_data"),
+        (column("flagged", pl.Boolean, False) & has_data).alias("flagged"),
+        (column("worth_saving", pl.Boolean, False) & has_data).alias("worth_saving"),
+        has_data.alias("has_data"),
+    ).select(*[c for c in SCORE_FIELDS if c != "computed_at"], "has_data")
 
 
 def write_scores(run: AnalyticsRun, result: scoring.Result, customer_ids: np.ndarray, config) -> int:
     """Insert one score row per customer in chunks of config.batch_size, each chunk its own transaction.
 
-    Plain `executemany` of prepared tuples, not `bulk_create`: Django prepares every field of every
-    model instance one by one, which measured ~0.5 ms a row here — eight minutes for a million
-    customers. The values are already typed by polars; money is rounded to cents.
+    The values come typed from polars, never through model instances (Django's bulk_create prepares
+    every field of every instance one by one: ~0.5 ms a row, eight minutes for a million customers).
+    SQLite: `executemany` of row tuples made by polars, with no-data customers and unflagged
+    customers inserted by statements that leave their always-NULL columns out (binding None costs
+    ten times as much as a number in Python's sqlite3), and other missing floats bound as NaN, which
+    SQLite stores as NULL. PostgreSQL: `COPY … FROM STDIN` of CSV written by polars.
     """
-    frame = _score_frame(result, customer_ids)
+    frame = _score_frame(run, result, customer_ids)
+    computed_at = timezone.now()
+    columns = {f.name: f.column for f in CustomerScore._meta.concrete_fields if f.name != "id"}
+    names = SCORE_FIELDS
     n = len(frame)
-    reasons = (
-        dict(
-            zip(
-                result.scores["customer_id"].to_list(),
-                result.scores["churn_reason_data"].to_list(),
-                strict=True,
-            )
-        )
-        if not result.scores.is_empty()
-        else {}
-    )
-    templates = reason_templates()
-    ops = connection.ops
-    has_data = frame["purchases"].is_not_null().to_list()
-
-    def column(name, default=None):
-        if name not in frame.columns:
-            return [default] * n
-        series = frame[name]
-        if series.dtype == pl.Date:
-            return [None if v is None else ops.adapt_datefield_value(v) for v in series.to_list()]
-        if isinstance(series.dtype, pl.Decimal):
-            series = series.cast(pl.Float64)
-        values = series.to_list()
-        return values if default is None else [default if v is None else v for v in values]
-
-    ids = frame["customer_id"].to_list()
-    data = [reasons.get(cid) for cid in ids]
-    values = {
-        "run_id": [run.pk] * n,
-        "customer_id": ids,
-        "as_of": [ops.adapt_datefield_value(run.as_of)] * n,
-        "segment": column("segment", Segment.NO_DATA.value),
-        **{name: column(name) for name in ("r_score", "f_score", "m_score")},
-        "purchases": column("purchases", 0),
-        "frequency": column("frequency", 0),
-        **{
-            name: column(name)
-            for name in (
-                "recency",
-                "T",
-                "days_since_last",
-                "first_purchase",
-                "last_purchase",
-                "monetary",
-                "revenue",
-                "p_alive",
-                "p_alive_bgnbd",
-                "expected_30",
-                "expected_90",
-                "expected_365",
-                "expected_spend",
-                "clv",
-                "value_decile",
-                "churn_risk",
-            )
-        },
-        "churn_reason": [reason_text(d, config.recent_days, templates) if d else "" for d in data],
-        "churn_reason_data": [json.dumps(d) if d else None for d in data],
-        "gap_ratio": column("gap_ratio"),
-        "usual_gap_days": column("usual_gap_days"),
-        "flagged": [bool(f) and h for f, h in zip(column("flagged", False), has_data, strict=True)],
-        "worth_saving": [bool(f) and h for f, h in zip(column("worth_saving", False), has_data, strict=True)],
-        "value_at_risk": column("value_at_risk"),
-        "computed_at": [ops.adapt_datetimefield_value(timezone.now())] * n,
-    }
-    fields = {f.name: f.column for f in CustomerScore._meta.concrete_fields if f.name != "id"}
-    columns = [fields.get(name.removesuffix("_id"), name) for name in values]
-    table = ops.quote_name(CustomerScore._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "  # noqa: S608 names from the model
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    rows = list(zip(*values.values(), strict=True))
-    for start in range(0, n, config.batch_size):
-        insert_chunk(sql, rows[start : start + config.batch_size])
+    if connection.vendor == "postgresql":
+        for start in range(0, n, config.batch_size):
+            insert_chunk(*_copy_chunk(frame.slice(start, config.batch_size), computed_at, columns, names))
+        return n
+    with _sqlite_bulk_write(rebuild_indexes=n >= REBUILD_INDEXES_ABOVE):
+        for start in range(0, n, config.batch_size):
+            insert_chunk(*_sqlite_chunk(frame.slice(start, config.batch_size), computed_at, columns))
     return n
 
 
-def insert_chunk(sql: str, rows: list[tuple]) -> None:
+# SQLite: a recompute writing at least this many rows drops the two list indexes (by segment and
+# value, by risk) first and builds them again after the last chunk, which is about twice as fast as
+# updating them row by row. Only readers' speed depends on them, never what they read, and a run
+# that dies in between leaves them to the next recompute's ensure_list_indexes().
+REBUILD_INDEXES_ABOVE = 200_000
+LIST_INDEXES = ("score_segment_list", "score_at_risk_list")
+WRITE_CACHE_KIB = 262_144  # SQLite page cache while writing: no spilling of dirty index pages
+
+
+def _list_indexes() -> list:
+    return [index for index in CustomerScore._meta.indexes if index.name in LIST_INDEXES]
+
+
+def _index_sql(index) -> str:
+    """The CREATE INDEX of a Meta index, as the migration made it (SQLite)."""
+    qn = connection.ops.quote_name
+    columns = []
+    for name in index.fields:
+        column = CustomerScore._meta.get_field(name.removeprefix("-")).column
+        columns.append(qn(column) + (" DESC" if name.startswith("-") else ""))
+    table = qn(CustomerScore._meta.db_table)
+    return f"CREATE INDEX IF NOT EXISTS {qn(index.name)} ON {table} ({', '.join(columns)})"
+
+
+def ensure_list_indexes() -> None:
+    """Build whichever of the list indexes is missing (after a recompute died while writing)."""
+    with connection.cursor() as cursor:
+        existing = connection.introspection.get_constraints(cursor, CustomerScore._meta.db_table)
+        for index in _list_indexes():
+            if index.name not in existing:
+                cursor.execute(_index_sql(index))
+
+
+@contextlib.contextmanager
+def _sqlite_bulk_write(rebuild_indexes: bool):
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
+        try:
+            if rebuild_indexes:
+                for index in _list_indexes():
+                    cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
+            yield
+        finally:
+            try:
+                if rebuild_indexes:
+                    ensure_list_indexes()
+            finally:
+                cursor.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _insert_sql(columns: dict, names: list[str]) -> str:
+    ops = connection.ops
+    table = ops.quote_name(CustomerScore._meta.db_table)
+    quoted = ", ".join(ops.quote_name(columns.get(name.removesuffix("_id"), name)) for name in names)
+    return f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608 model names
+
+
+def _sqlite_chunk(chunk: pl.DataFrame, computed_at: dt.datetime, columns: dict) -> tuple[list, list]:
+    stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    typed = chunk.with_columns(
+        *[pl.col(c).dt.to_string("%Y-%m-%d") for c in DATES],
+        pl.col("flagged").cast(pl.Int8),
+        pl.col("worth_saving").cast(pl.Int8),
+        pl.lit(stamp).alias("computed_at"),
+    )
+    # NaN binds as NULL in SQLite (sqlite3_bind_double stores NaN as NULL) and is ten times cheaper.
+    floats = [c for c, t in typed.schema.items() if t == pl.Float64]
+    typed = typed.with_columns(pl.col(floats).fill_null(float("nan")))
+    unflagged = [c for c in SCORE_FIELDS if c != "churn_reason_data"]
+    groups = [
+        (SCORE_FIELDS, typed.filter(pl.col("has_data") & pl.col("churn_reason_data").is_not_null())),
+        (unflagged, typed.filter(pl.col("has_data") & pl.col("churn_reason_data").is_null())),
+        (NO_DATA_FIELDS, typed.filter(~pl.col("has_data"))),
+    ]
+    statements, batches = [], []
+    for names, part in groups:
+        if not part.is_empty():
+            statements.append(_insert_sql(columns, names))
+            batches.append(part.select(names).rows())
+    return statements, batches
+
+
+def _copy_chunk(chunk: pl.DataFrame, computed_at: dt.datetime, columns: dict, names: list[str]):
+    ops = connection.ops
+    table = ops.quote_name(CustomerScore._meta.db_table)
+    quoted = ", ".join(ops.quote_name(columns.get(name.removesuffix("_id"), name)) for name in names)
+    csv = chunk.with_columns(pl.lit(computed_at.isoformat()).alias("computed_at")).select(names)
+    data = csv.write_csv(include_header=False, null_value="\\N", float_precision=None).encode()
+    return [f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"], [data]
+
+
+def insert_chunk(statements: list[str], batches: list) -> None:
+    """One transaction: each statement with its batch (row tuples, or CSV bytes for a COPY)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for sql, batch in zip(statements, batches, strict=True):
+            if sql.startswith("COPY"):
+                with cursor.cursor.copy(sql) as copy:
+                    copy.write(batch)
+            else:
+                cursor.executemany(sql, batch)
 
 
 def _buckets(frequency: np.ndarray, *columns: np.ndarray) -> list[dict]:
@@ -265,7 +408,7 @@ def backtest(
     if summary.is_empty() or "bgnbd" not in result.fits or "mbgnbd" not in result.fits:
         raise BacktestError("not enough purchases before the calibration end to fit the models")
     later = (
-        prep.purchase_days(orders, holdout_end)
+        prep.purchase_days(result.days, holdout_end)
         .filter(pl.col("day") > calibration_end)
         .group_by("customer_id")
         .agg(holdout=pl.len())

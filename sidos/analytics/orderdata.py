@@ -1,11 +1,19 @@
 """Reading the orders table into the polars frame prep.py expects — fast enough for 10M orders.
 
 The ORM would build a Decimal and an aware datetime per row; at ten million orders that alone takes
-minutes. One raw SELECT of four plain columns (epoch seconds, float amount) is read in chunks
-instead, and polars turns epoch seconds into local calendar dates (settings.TIME_ZONE).
+minutes. One raw SELECT of four plain columns (epoch seconds, float amount) is read instead:
+
+* SQLite: `fetchmany` in chunks, each chunk of row tuples turned into columns by polars (in Rust).
+  The time filter is written `+ordered_at < …` so SQLite scans the table in storage order instead of
+  walking the `ordered_at` index and looking every row up (2.5× slower when most rows qualify).
+* PostgreSQL: `COPY (SELECT …) TO STDOUT` in CSV, parsed by polars' CSV reader.
+
+Epoch seconds become local calendar dates (settings.TIME_ZONE) in `local_days`.
 """
 
 import datetime as dt
+import io
+import sqlite3
 
 import numpy as np
 import polars as pl
@@ -17,7 +25,10 @@ from sidos.analytics import prep
 from sidos.customers.models import Customer
 from sidos.orders.models import Order, OrderStatus
 
-CHUNK = 200_000
+CHUNK = 100_000
+# The order statuses prep.py tells apart; every other status reads as "ok".
+STATUS = pl.Enum(["ok", OrderStatus.RETURNED.value, OrderStatus.CANCELLED.value])
+RAW_SCHEMA = {"customer_id": pl.Int64, "stamp": pl.Int64, "amount": pl.Float64, "returned": pl.Boolean}
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
@@ -29,57 +40,113 @@ def _end_of_day(day: dt.date) -> dt.datetime:
 def load(up_to: dt.date) -> pl.DataFrame:
     """Every order up to the end of the local day `up_to`, cancelled ones left out."""
     table = connection.ops.quote_name(Order._meta.db_table)
+    end = connection.ops.adapt_datetimefield_value(_end_of_day(up_to))
+    params = [settings.SIDOS_DEFAULT_CURRENCY, OrderStatus.RETURNED, end, OrderStatus.CANCELLED]
+    # No exchange rates in Sidos: other currencies count as purchases without a value (prep.py).
     if connection.vendor == "postgresql":
-        stamp, amount = "EXTRACT(EPOCH FROM ordered_at)::bigint", "amount::float8"
+        sql = (
+            "SELECT customer_id, floor(EXTRACT(EPOCH FROM ordered_at))::bigint, "  # noqa: S608 no user input
+            "CASE WHEN currency = %s THEN amount::float8 END, (status = %s)::int "
+            f"FROM {table} WHERE ordered_at < %s AND status <> %s"
+        )
+        raw = _read_postgresql(sql, params)
     elif connection.vendor == "sqlite":
-        # Django stores UTC text; an expression (not the column) skips the per-row datetime converter.
-        stamp, amount = "substr(ordered_at, 1, 19)", "CAST(amount AS REAL)"
+        # Django stores UTC text; unixepoch() (SQLite 3.38+, twice as fast as strftime('%s')) reads
+        # it as whole epoch seconds.
+        seconds = (
+            "unixepoch(ordered_at)"
+            if sqlite3.sqlite_version_info >= (3, 38)
+            else ("CAST(strftime('%%s', ordered_at) AS INTEGER)")
+        )
+        sql = (
+            f"SELECT customer_id, {seconds}, "  # noqa: S608 no user input
+            "CASE WHEN currency = %s THEN CAST(amount AS REAL) END, status = %s "
+            f"FROM {table} WHERE +ordered_at < %s AND status <> %s"
+        )
+        raw = _read_rows(sql, params)
     else:  # pragma: no cover - Sidos supports SQLite and PostgreSQL
         raise NotImplementedError(connection.vendor)
-    # No exchange rates in Sidos: other currencies count as purchases without a value (prep.py).
-    sql = (
-        f"SELECT customer_id, {stamp}, CASE WHEN currency = %s THEN {amount} END, "  # noqa: S608 no user input
-        f"CASE WHEN status = %s THEN 1 ELSE 0 END FROM {table} WHERE ordered_at < %s AND status <> %s"
+    if raw.is_empty():
+        return prep.empty_orders()
+    return raw.select(
+        "customer_id",
+        day=pl.Series(local_days(raw["stamp"].to_numpy()), dtype=pl.Int32).cast(pl.Date),
+        amount="amount",
+        status=pl.when(pl.col("returned"))
+        .then(pl.lit(OrderStatus.RETURNED.value, dtype=STATUS))
+        .otherwise(pl.lit("ok", dtype=STATUS)),
     )
-    params = [
-        settings.SIDOS_DEFAULT_CURRENCY,
-        OrderStatus.RETURNED,
-        _end_of_day(up_to),
-        OrderStatus.CANCELLED,
-    ]
+
+
+def _read_rows(sql: str, params: list) -> pl.DataFrame:
     frames = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
-            frames.append(_frame(list(zip(*rows, strict=True))))
-    if not frames:
-        return prep.empty_orders()
-    return pl.concat(frames)
+            frames.append(pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row"))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=RAW_SCHEMA)
 
 
-def _frame(columns) -> pl.DataFrame:
-    customer_id, stamp, amount, returned = columns
-    if isinstance(stamp[0], str):
-        moment = pl.Series(stamp, dtype=pl.String).str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S")
-    else:
-        moment = pl.from_epoch(pl.Series(np.asarray(stamp, dtype=np.int64)), time_unit="s")
-    frame = pl.DataFrame(
-        {
-            "customer_id": np.asarray(customer_id, dtype=np.int64),
-            "moment": moment,
-            "amount": pl.Series(amount, dtype=pl.Float64),
-            "returned": np.asarray(returned, dtype=bool),
-        }
+def _read_postgresql(sql: str, params: list) -> pl.DataFrame:
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if not hasattr(raw, "copy"):  # pragma: no cover - psycopg 2
+            return _read_rows(sql, params)
+        query = raw.mogrify(sql, params) if hasattr(raw, "mogrify") else sql
+        with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for block in copy:
+                buffer.write(block)
+    if buffer.tell() == 0:
+        return pl.DataFrame(schema=RAW_SCHEMA)
+    buffer.seek(0)
+    frame = pl.read_csv(
+        buffer,
+        has_header=False,
+        new_columns=list(RAW_SCHEMA),
+        schema_overrides={**RAW_SCHEMA, "returned": pl.Int8},
     )
-    return frame.select(
-        "customer_id",
-        day=pl.col("moment").dt.replace_time_zone("UTC").dt.convert_time_zone(settings.TIME_ZONE).dt.date(),
-        amount="amount",
-        status=pl.when(pl.col("returned")).then(pl.lit(OrderStatus.RETURNED.value)).otherwise(pl.lit("ok")),
+    return frame.with_columns(pl.col("returned").cast(pl.Boolean))
+
+
+def local_days(stamps: np.ndarray) -> np.ndarray:
+    """Epoch seconds → days since 1970-01-01 of the local date in settings.TIME_ZONE.
+
+    The same dates as polars' convert_time_zone(...).dt.date() (which it uses, on a small grid),
+    without converting every row: the UTC offset is constant between the zone's transitions, so
+    they are found (on an hourly grid, then to the second) and each stamp is shifted by the offset
+    of its interval.
+    """
+    stamps = np.asarray(stamps, dtype=np.int64)
+    if stamps.size == 0:
+        return np.zeros(0, dtype=np.int32)
+    low, high = int(stamps.min()), int(stamps.max())
+    grid = np.arange(low - low % 3600, high + 3601, 3600, dtype=np.int64)
+    offsets = _offsets(grid)
+    changes = np.flatnonzero(np.diff(offsets))
+    edges, values = [], [offsets[0]]
+    for i in changes.tolist():
+        # The exact second of the change within (grid[i], grid[i + 1]].
+        seconds = np.arange(grid[i] + 1, grid[i + 1] + 1, dtype=np.int64)
+        first_new = int(np.argmax(_offsets(seconds) != offsets[i]))
+        edges.append(seconds[first_new])
+        values.append(offsets[i + 1])
+    interval = np.searchsorted(np.asarray(edges, dtype=np.int64), stamps, side="right")
+    return ((stamps + np.asarray(values, dtype=np.int64)[interval]) // 86400).astype(np.int32)
+
+
+def _offsets(stamps: np.ndarray) -> np.ndarray:
+    """UTC offset in seconds at each epoch second, per the time-zone data polars uses."""
+    utc = pl.from_epoch(pl.Series(stamps), time_unit="s")
+    local = (
+        utc.dt.replace_time_zone("UTC").dt.convert_time_zone(settings.TIME_ZONE).dt.replace_time_zone(None)
     )
+    return (local - utc).dt.total_seconds().to_numpy().astype(np.int64)
 
 
 def customer_ids() -> np.ndarray:
-    return np.fromiter(
-        Customer.objects.order_by().values_list("id", flat=True).iterator(10_000), dtype=np.int64
-    )
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table}")  # noqa: S608 no user input
+        ids = [row[0] for row in cursor.fetchall()]
+    return np.asarray(ids, dtype=np.int64)

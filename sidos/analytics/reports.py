@@ -66,14 +66,17 @@ def value_distribution(scores: pl.DataFrame) -> list[dict]:
 def cohorts(orders, as_of: dt.date) -> list[dict]:
     """Share of each first-purchase-month cohort that bought again k months later (k = 0…11)."""
     days = prep.purchase_days(orders, as_of).select("customer_id", "day")
-    monthly = days.with_columns(month=pl.col("day").dt.year() * 12 + pl.col("day").dt.month() - 1)
-    first = monthly.group_by("customer_id").agg(cohort=pl.col("month").min())
+    # One row per customer and month with a purchase; then each (cohort, offset) counts rows.
+    monthly = (
+        days.select("customer_id", month=pl.col("day").dt.year() * 12 + pl.col("day").dt.month() - 1)
+        .unique()
+        .with_columns(cohort=pl.col("month").min().over("customer_id"))
+    )
     active = (
-        monthly.join(first, on="customer_id")
-        .with_columns(offset=pl.col("month") - pl.col("cohort"))
+        monthly.with_columns(offset=pl.col("month") - pl.col("cohort"))
         .filter(pl.col("offset") < COHORT_MONTHS)
         .group_by("cohort", "offset")
-        .agg(customers=pl.col("customer_id").n_unique())
+        .agg(customers=pl.len())
         .collect()
     )
     if active.is_empty():

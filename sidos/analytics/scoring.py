@@ -12,7 +12,7 @@ import polars as pl
 from sidos.analytics import churn, prep, rfm
 from sidos.analytics.btyd import bgnbd, gammagamma, mbgnbd
 from sidos.analytics.btyd.clv import lifetime_value
-from sidos.analytics.btyd.fitting import FitError
+from sidos.analytics.btyd.fitting import FitError, unique_rows
 from sidos.analytics.config import AnalyticsConfig
 
 HORIZONS = (30, 90, 365)
@@ -25,13 +25,18 @@ class Result:
     models: dict = field(default_factory=dict)  # name -> Fit.as_dict() or {"error": ...}
     fits: dict = field(default_factory=dict)  # name -> Fit
     weights: churn.Weights | None = None
+    days: pl.DataFrame | None = None  # prep.daily() of the orders: reuse it instead of the orders
+    reasons: pl.DataFrame | None = None  # customer_id, churn_reason_data (JSON text) of flagged customers
 
 
-def _unique_apply(func, x, t_x, T):
-    """Evaluate func(x, t_x, T) once per distinct customer summary (hyp2f1 is the slow part)."""
-    stacked = np.column_stack([x, t_x, T])
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return lambda *args: func(*args, unique[:, 0], unique[:, 1], unique[:, 2])[inverse.ravel()]
+def expected_function(model, params, x, t_x, T):
+    """t -> E[Y(t)] per customer: P(alive) once, the rest once per distinct (x, T) (hyp2f1 is slow).
+
+    Returns the same numbers as model.expected_purchases(params, t, x, t_x, T).
+    """
+    alive = model.p_alive(params, x, t_x, T)
+    (ux, uT), inverse, _counts = unique_rows(x, T)
+    return lambda t: model.expected_given_alive(params, t, ux, uT)[inverse] * alive
 
 
 def _fit(name, fitter, *arrays, result: Result):
@@ -58,8 +63,9 @@ def deciles(values: np.ndarray) -> np.ndarray:
 
 def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weights | None = None) -> Result:
     unit = prep.UNIT_DAYS[config.time_unit]
-    summary = prep.summarise(orders, as_of, config.time_unit, recent_days=config.recent_days)
-    result = Result(summary=summary, scores=pl.DataFrame())
+    daily = prep.daily(orders)
+    summary = prep.summarise(daily, as_of, config.time_unit, recent_days=config.recent_days)
+    result = Result(summary=summary, scores=pl.DataFrame(), days=daily)
     n = len(summary)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("frequency", "recency", "T"))
     monetary = summary["monetary"].to_numpy().astype(float)
@@ -73,10 +79,10 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     columns["p_alive_bgnbd"] = bgnbd.p_alive(bg, x, t_x, T) if bg else nan
     if mbg:
         p_alive = mbgnbd.p_alive(mbg, x, t_x, T)
-        expected = _unique_apply(lambda t, *s: mbgnbd.expected_purchases(mbg, t, *s), x, t_x, T)
+        expected = expected_function(mbgnbd, mbg, x, t_x, T)
     elif bg:  # too little data for the MBG/NBD but enough for the BG/NBD: better than nothing
         p_alive = columns["p_alive_bgnbd"]
-        expected = _unique_apply(lambda t, *s: bgnbd.expected_purchases(bg, t, *s), x, t_x, T)
+        expected = expected_function(bgnbd, bg, x, t_x, T)
     else:
         p_alive, expected = nan, None
     columns["p_alive"] = p_alive
@@ -112,7 +118,7 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     if weights is None:
         weights = (
             churn.train(
-                orders, as_of, config.time_unit, config.churn_horizon_days, config.recent_days, start=mbg
+                daily, as_of, config.time_unit, config.churn_horizon_days, config.recent_days, start=mbg
             )
             if n
             else churn.FALLBACK
@@ -130,13 +136,21 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     value_if_retained = clv / np.clip(np.nan_to_num(p_alive, nan=1.0), 1e-3, 1.0)
     columns["value_at_risk"] = risk * value_if_retained
     columns["worth_saving"] = flagged & (deciles(value_if_retained) >= config.worth_saving_decile)
-    purchases = summary["purchases"].to_numpy()
-    reasons = [None] * n
     p_alive_filled = np.nan_to_num(p_alive, nan=0.5)
-    for i in np.flatnonzero(flagged):
-        reasons[i] = churn.reason(sig, i, float(p_alive_filled[i]), int(purchases[i]))
-    scores = pl.DataFrame({"customer_id": summary["customer_id"], **columns}).with_columns(
-        churn_reason_data=pl.Series(reasons, dtype=pl.Object)
+    flagged_rows = np.flatnonzero(flagged)
+    data, text = (
+        churn.reasons(sig, flagged_rows, p_alive_filled, summary["purchases"].to_numpy(), config.recent_days)
+        if n
+        else ([], [])
     )
-    result.scores = scores.join(rfm.score(summary), on="customer_id", how="left")
+    result.reasons = pl.DataFrame(
+        {
+            "customer_id": summary["customer_id"].gather(flagged_rows),
+            "churn_reason_data": data,
+            "churn_reason": text,
+        },
+        schema={"customer_id": pl.Int64, "churn_reason_data": pl.String, "churn_reason": pl.String},
+    )
+    scores = pl.DataFrame({"customer_id": summary["customer_id"], **columns})
+    result.scores = scores.join(rfm.score(summary), on="customer_id", how="left", maintain_order="left")
     return result

@@ -14,7 +14,7 @@ purchase, both measured from the first purchase in the fitting time unit.
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from sidos.analytics.btyd.fitting import Fit, FitError, compress, maximise
+from sidos.analytics.btyd.fitting import Fit, FitError, FrequencyData, dot, maximise
 
 NAMES = ["r", "alpha", "a", "b"]
 
@@ -45,13 +45,53 @@ def loglik_terms(params, x, t_x, T, with_grad: bool = True):
     return ll, grad
 
 
+def weighted_loglik(params, data: FrequencyData):
+    """Sum of `loglik_terms` over the customers in `data`, and its gradient (r, alpha, a, b).
+
+    Arranged as mbgnbd.weighted_loglik: special functions once per distinct x. Rows with x = 0
+    have no second term (l2 = -inf, so w2 = 0).
+    """
+    r, alpha, a, b = params
+    xs, kx, w = data.x.values, data.x.index, data.weights
+    repeat = xs > 0
+    xm1 = np.where(repeat, xs - 1, 0.0)
+    rx = r + xs
+    beta_ab = betaln(a, b)
+    rxi = rx[kx]
+    log_T = np.log(alpha + data.T.values)[data.T.index]
+    log_t = np.log(alpha + data.t_x.values)[data.t_x.index]
+    l1 = (betaln(a, b + xs) - beta_ab)[kx] - rxi * log_T
+    l2 = np.where(repeat, betaln(a + 1, b + xm1) - beta_ab, -np.inf)[kx] - rxi * log_t
+    lse = np.logaddexp(l1, l2)
+    w2 = w * np.exp(l2 - lse)
+    w1 = w - w2
+    per_x = data.x.weights
+    a1 = gammaln(rx) - gammaln(r) + r * np.log(alpha)
+    ll = float(per_x @ a1 + dot(w, lse))
+    w2_per_x = np.bincount(kx, weights=w2, minlength=len(xs))
+    dab = digamma(a + b)
+    dabx = digamma(a + b + xs)
+    inv_T = 1.0 / (alpha + data.T.values)[data.T.index]
+    inv_t = 1.0 / (alpha + data.t_x.values)[data.t_x.index]
+    grad = np.array(
+        [
+            per_x @ (digamma(rx) - digamma(r) + np.log(alpha)) - dot(w1, log_T) - dot(w2, log_t),
+            data.total * r / alpha - dot(rxi, w1 * inv_T + w2 * inv_t),
+            per_x @ (dab - dabx) + w2_per_x.sum() * (digamma(a + 1) - digamma(a)),
+            per_x @ (digamma(b + xs) - digamma(b) + dab - dabx)
+            + w2_per_x @ (digamma(b + xm1) - digamma(b + xs)),
+        ]
+    )
+    return ll, grad
+
+
 def fit(x, t_x, T) -> Fit:
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     if x.size < 2 or not (x > 0).any():
         raise FitError("BG/NBD needs at least two customers and some repeat purchases")
-    (ux, ut, uT), weights = compress(x, t_x, T)
+    data = FrequencyData(x, t_x, T)
     x0 = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
-    params, ll, result = maximise(lambda p: loglik_terms(p, ux, ut, uT), x0, weights, NAMES)
+    params, ll, result = maximise(lambda p: weighted_loglik(p, data), x0, data.total, NAMES)
     return Fit(params, ll, bool(result.success), int(result.nit), int(x.size))
 
 
@@ -70,12 +110,17 @@ def p_alive(params, x, t_x, T) -> np.ndarray:
 
 def expected_purchases(params, t, x, t_x, T) -> np.ndarray:
     """E[Y(t) | x, t_x, T]: expected purchases in the next t time units (equation (10))."""
+    return expected_given_alive(params, t, x, T) * p_alive(params, x, t_x, T)
+
+
+def expected_given_alive(params, t, x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T] / P(alive): depends on x and T only (evaluate once per distinct pair)."""
     r, alpha, a, b = (params[n] for n in NAMES)
     t = np.asarray(t, dtype=float)
     z = t / (alpha + T + t)
     hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
     bracket = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
-    return (a + b + x - 1) / (a - 1) * bracket * p_alive(params, x, t_x, T)
+    return (a + b + x - 1) / (a - 1) * bracket
 
 
 def expected_purchases_new(params, t) -> np.ndarray:

@@ -15,7 +15,7 @@ of purchase frequency. The log-likelihood is that of the density of m̄ given x 
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from sidos.analytics.btyd.fitting import Fit, FitError, compress, maximise
+from sidos.analytics.btyd.fitting import Fit, FitError, Groups, dot, maximise
 
 NAMES = ["p", "q", "gamma"]
 
@@ -42,15 +42,62 @@ def loglik_terms(params, x, m, with_grad: bool = True):
     return ll, grad
 
 
+class _Data:
+    """Repeat buyers' (x, m̄) with the per-row constants of the likelihood computed once."""
+
+    def __init__(self, x, m):
+        self.x = Groups(x, np.ones(len(x)))
+        self.xm = x * m
+        self.total = float(len(x))
+        log_m = np.log(m)
+        self.sum_x = float(x.sum())
+        self.constant_p = float(x @ log_m + x @ np.log(x))  # Σ x ln m̄ + Σ x ln x: times p
+        self.constant = float(-log_m.sum())  # Σ -ln m̄
+        self.x_values = x
+
+
+def weighted_loglik(params, data: _Data):
+    """Sum of `loglik_terms` over the repeat buyers, and its gradient (p, q, gamma).
+
+    gammaln and digamma depend on p·x, so they are evaluated once per distinct x; per row only
+    ln(γ + x m̄) and 1/(γ + x m̄) remain.
+    """
+    p, q, g = params
+    xs, per_x = data.x.values, data.x.weights
+    pxs = p * xs
+    log_gxm = np.log(g + data.xm)
+    inv_gxm = 1.0 / (g + data.xm)
+    sum_log = log_gxm.sum()
+    sum_x_log = dot(data.x_values, log_gxm)
+    n = data.total
+    ll = (
+        per_x @ (gammaln(pxs + q) - gammaln(pxs))
+        - n * gammaln(q)
+        + n * q * np.log(g)
+        + p * data.constant_p
+        + data.constant
+        - p * sum_x_log
+        - q * sum_log
+    )
+    grad = np.array(
+        [
+            per_x @ (xs * (digamma(pxs + q) - digamma(pxs))) + data.constant_p - sum_x_log,
+            per_x @ digamma(pxs + q) - n * digamma(q) + n * np.log(g) - sum_log,
+            n * q / g - p * dot(data.x_values, inv_gxm) - q * inv_gxm.sum(),
+        ]
+    )
+    return float(ll), grad
+
+
 def fit(x, m) -> Fit:
     """Fit on repeat buyers with a positive mean repeat spend; other rows are left out."""
     x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
     keep = (x > 0) & np.isfinite(m) & (m > 0)
     if keep.sum() < 2:
         raise FitError("Gamma-Gamma needs at least two repeat buyers with a positive spend")
-    (ux, um), weights = compress(x[keep], m[keep])
+    data = _Data(x[keep], m[keep])
     x0 = np.log([1.0, 2.0, max(float(np.mean(m[keep])), 1e-3)])
-    params, ll, result = maximise(lambda p: loglik_terms(p, ux, um), x0, weights, NAMES)
+    params, ll, result = maximise(lambda p: weighted_loglik(p, data), x0, data.total, NAMES)
     return Fit(params, ll, bool(result.success), int(result.nit), int(keep.sum()))
 
 

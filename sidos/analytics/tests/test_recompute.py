@@ -209,3 +209,68 @@ def call_command_from_argv(argv):
 
     command = load_command_class("sidos.analytics", argv[0])
     command.run_from_argv(["sidos", *argv])
+
+
+def list_indexes() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        existing = connection.introspection.get_constraints(cursor, CustomerScore._meta.db_table)
+    return set(actions.LIST_INDEXES) & set(existing)
+
+
+def test_a_large_write_rebuilds_the_list_indexes_and_writes_the_same_scores(shop, monkeypatch):
+    plain = actions.recompute(as_of=AS_OF)
+    expected = list(
+        CustomerScore.objects.filter(run=plain)
+        .order_by("customer_id")
+        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason")
+    )
+    monkeypatch.setattr(actions, "REBUILD_INDEXES_ABOVE", 0)
+    run = actions.recompute(as_of=AS_OF)
+    got = list(
+        CustomerScore.objects.filter(run=run)
+        .order_by("customer_id")
+        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason")
+    )
+    assert got == expected
+    assert list_indexes() == set(actions.LIST_INDEXES)
+
+
+def test_a_failure_while_the_list_indexes_are_dropped_restores_them(shop, settings, monkeypatch):
+    settings.SIDOS_ANALYTICS_BATCH_SIZE = 10
+    monkeypatch.setattr(actions, "REBUILD_INDEXES_ABOVE", 0)
+    first = actions.recompute(as_of=AS_OF)
+    real = actions.insert_chunk
+    calls = []
+
+    def failing(sql, rows):
+        calls.append(1)
+        assert not list_indexes()  # dropped while writing
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(sql, rows)
+
+    with mock.patch.object(actions, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
+        actions.recompute(as_of=AS_OF + dt.timedelta(days=1))
+    assert AnalyticsRun.objects.current() == first
+    assert list_indexes() == set(actions.LIST_INDEXES)
+
+
+def test_a_recompute_builds_list_indexes_a_killed_run_left_missing(shop):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "score_segment_list"')
+    assert list_indexes() == {"score_at_risk_list"}
+    actions.recompute(as_of=AS_OF)
+    assert list_indexes() == set(actions.LIST_INDEXES)
+
+
+def test_missing_values_are_stored_as_null(shop):
+    run = actions.recompute(as_of=AS_OF)
+    one_time = CustomerScore.objects.get(run=run, customer=shop[0])
+    assert one_time.frequency == 0 and one_time.monetary is None
+    assert CustomerScore.objects.filter(run=run, churn_reason_data__isnull=True).count() == (
+        CustomerScore.objects.filter(run=run, flagged=False).count()
+    )
