@@ -48,25 +48,6 @@ KNOWN_COLUMNS = set(CUSTOMER_COLUMNS) | set(EXTRA_COLUMNS)
 CUSTOMER_FIELDS = concrete_field_names(Customer)
 CONSENT_FIELDS = concrete_field_names(Consent)
 CONTACT_POINT_FIELDS = concrete_field_names(ContactPoint)
-# Profile fields an import row can set, in the order they are compared.
-ROW_FIELDS = (
-    "external_id",
-    "kind",
-    "first_name",
-    "last_name",
-    "name",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "language",
-    "birth_date",
-    "stage",
-    "tags",
-    "created_at",
-)
 
 
 @dataclass

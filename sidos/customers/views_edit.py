@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from sidos.customers.actions import (
+    PROFILE_FIELDS,
     CustomerError,
     create_customer,
     merge_customers,
@@ -122,23 +123,8 @@ def customer_merge(request, pk: int, other: int):
 
 
 def _comparison(pair: list[Customer]) -> list[tuple[str, list]]:
-    names = [
-        "external_id",
-        "kind",
-        "first_name",
-        "last_name",
-        "name",
-        "email",
-        "phone",
-        "street",
-        "postal_code",
-        "city",
-        "country",
-        "language",
-        "birth_date",
-        "stage",
-        "created_at",
-    ]
+    # The profile as the two records show it side by side; tags and attributes are merged, not chosen.
+    names = [*(name for name in PROFILE_FIELDS if name not in ("tags", "attributes")), "created_at"]
     rows = []
     for name in names:
         field = Customer._meta.get_field(name)
