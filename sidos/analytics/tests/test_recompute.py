@@ -8,6 +8,7 @@ from unittest import mock
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from sidos.analytics import actions
 from sidos.analytics.models import AnalyticsRun, CustomerScore, RunStatus
@@ -16,6 +17,8 @@ from sidos.analytics.tests.cdnow import CALIBRATION_END, HOLDOUT_END, sample_ord
 from sidos.orders.models import Order
 
 pytestmark = pytest.mark.django_db
+# Dropping and rebuilding the list indexes around the bulk write is the SQLite path (_sqlite_bulk_write).
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite bulk-write path")
 AS_OF = dt.date(2024, 6, 30)
 
 
@@ -237,6 +240,7 @@ def test_a_large_write_rebuilds_the_list_indexes_and_writes_the_same_scores(shop
     assert list_indexes() == set(actions.LIST_INDEXES)
 
 
+@sqlite_only
 def test_a_failure_while_the_list_indexes_are_dropped_restores_them(shop, settings, monkeypatch):
     settings.SIDOS_ANALYTICS_BATCH_SIZE = 10
     monkeypatch.setattr(actions, "REBUILD_INDEXES_ABOVE", 0)
@@ -257,6 +261,7 @@ def test_a_failure_while_the_list_indexes_are_dropped_restores_them(shop, settin
     assert list_indexes() == set(actions.LIST_INDEXES)
 
 
+@sqlite_only
 def test_a_recompute_builds_list_indexes_a_killed_run_left_missing(shop):
     from django.db import connection
 
