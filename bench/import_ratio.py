@@ -1,53 +1,46 @@
 """Quick side-by-side: `sidos import-customers` against the raw executemany reference on one file.
 
-    .venv/bin/python bench/import_ratio.py 100000   # reads bench/work/customers-100000.csv from make bench
+    .venv/bin/python bench/import_ratio.py 100000   # generates bench/work/customers-v2-100000.csv once
 
-The full `make bench` does this at 1M with memory and search; this is the five-minute check.
+The full `make bench` does this at 1M with memory, orders and search; this is the five-minute check.
+It runs the product exactly as `make bench` does (bench/product.py: DEBUG off, a subprocess per command,
+start-up measured on a header-only file and taken off).
 """
 
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.reference import load  # noqa: E402
+from bench import generate, product, reference  # noqa: E402
+from bench.run import WORK, csv_file, header_only  # noqa: E402
 
-WORK = Path("/tmp/sidos-import-ratio")
+INDEXED = ["customer_id", "email", "phone"]
 
 
 def main() -> None:
-    rows = sys.argv[1] if len(sys.argv) > 1 else "100000"
-    source = Path(f"bench/work/customers-{rows}.csv")
-    WORK.mkdir(exist_ok=True)
-    reference = load(source, WORK / "ref.sqlite3", "customers", ["customer_id", "email", "phone"])
-    env = {
-        **os.environ,
-        "SIDOS_DEBUG": "1",
-        "SIDOS_DATABASE_URL": f"sqlite:///{WORK}/app.sqlite3",
-        "SIDOS_VAR_DIR": str(WORK),
-    }
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{WORK}/app.sqlite3{suffix}").unlink(missing_ok=True)
-    subprocess.run([".venv/bin/sidos", "migrate", "-v0"], env=env, check=True)
-
-    def timed(path: Path) -> float:
-        started = time.perf_counter()
-        subprocess.run(
-            [".venv/bin/sidos", "import-customers", str(path), "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - started
-
-    startup = timed(Path("bench/work/customers-empty.csv"))
-    seconds = timed(source) - startup
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    WORK.mkdir(parents=True, exist_ok=True)
+    source = csv_file(f"customers-v2-{rows}.csv", generate.write_customers, rows)
+    empty = header_only("customers-empty.csv", generate.CUSTOMER_COLUMNS)
+    load = os.getloadavg()[0]
+    batched = reference.load(source, WORK / "ratio-reference.sqlite3", "customers", INDEXED)
+    single = reference.load(source, WORK / "ratio-reference.sqlite3", "customers", INDEXED, batch_size=0)
+    url = product.fresh_sqlite(WORK / "ratio-app.sqlite3")
+    imported = product.timed_import("customers", source, url, empty)
     print(
-        f"reference {reference['per_row_us']} µs/row; sidos {seconds / int(rows) * 1e6:.1f} µs/row "
-        f"(start-up {startup:.2f} s excluded); ratio {seconds / reference['seconds']:.1f}x; "
-        f"load average {os.getloadavg()[0]:.2f}"
+        f"reference {batched['per_row_us']} µs/row in transactions of {reference.BATCH_SIZE:,} rows, "
+        f"{single['per_row_us']} µs/row in one; sidos {imported['per_row_us']} µs/row "
+        f"(start-up {imported['startup_seconds']:.2f} s excluded, peak RSS {imported['peak_rss_mib']} MiB); "
+        f"ratio {imported['net_seconds'] / batched['seconds']:.2f}x batched, "
+        f"{imported['net_seconds'] / single['seconds']:.2f}x one transaction; "
+        f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after"
+    )
+    print(
+        f"CPU time: reference {batched['cpu_per_row_us']} / {single['cpu_per_row_us']} µs/row, "
+        f"sidos {imported['cpu_per_row_us']} µs/row; ratio "
+        f"{imported['net_cpu_seconds'] / batched['cpu_seconds']:.2f}x batched, "
+        f"{imported['net_cpu_seconds'] / single['cpu_seconds']:.2f}x one transaction"
     )
 
 

@@ -174,7 +174,7 @@ else:
 
 # Contact-point normalisation: numbers without a country prefix are read in this region.
 SIDOS_DEFAULT_PHONE_REGION = env_str("SIDOS_DEFAULT_PHONE_REGION", "FI")
-SIDOS_IMPORT_BATCH_SIZE = env_int("SIDOS_IMPORT_BATCH_SIZE", 2000)
+SIDOS_IMPORT_BATCH_SIZE = env_int("SIDOS_IMPORT_BATCH_SIZE", 20_000)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SIDOS_SECURE_COOKIES", True)

@@ -2,8 +2,8 @@
 
 The importers (customers/importing.py, orders/importing.py) only turn a batch of records into
 writes; this module gives every import the same guarantees:
-- each batch of rows commits atomically, so a crash leaves whole batches and a re-run finishes
-  the job without duplicates (rows match what the earlier run wrote);
+- each batch of rows (SIDOS_IMPORT_BATCH_SIZE) commits atomically, so a crash leaves whole batches
+  and a re-run finishes the job without duplicates (rows match what the earlier run wrote);
 - a dry run does everything inside one transaction and rolls it back;
 - every rejected row is reported with its line, field and reason, in a CSV error report.
 """
@@ -202,19 +202,40 @@ def run_import(
     return summary
 
 
+# Rows parsed, matched and written at a time inside an import's transaction: bounds the memory an
+# import holds and the length of its lookups' IN lists, whatever the transaction size.
+CHUNK_ROWS = 2000
+
+
 def _import_batches(importer, records, batch_size, summary: ImportSummary, report: ErrorReport) -> None:
-    for batch, reading_problems in _batches(records, batch_size):
-        outcome = BatchOutcome()
-        if batch:
-            with transaction.atomic():
-                outcome = importer.import_batch(batch)
-        problems = reading_problems + outcome.problems
-        report.add(problems)
-        summary.rows += len(batch) + len(reading_problems)
+    """One transaction per `batch_size` rows, each written CHUNK_ROWS at a time.
+
+    Rejected rows and counts are taken into the report and summary only once their transaction has
+    committed, so after a crash both describe exactly what is in the database.
+    """
+    chunks = _batches(records, min(batch_size, CHUNK_ROWS))
+    finished = False
+    while not finished:
+        finished = True
+        outcome, read, rows = BatchOutcome(), 0, 0
+        with transaction.atomic():
+            for batch, reading_problems in chunks:
+                part = importer.import_batch(batch) if batch else BatchOutcome()
+                outcome.created += part.created
+                outcome.updated += part.updated
+                outcome.unchanged += part.unchanged
+                outcome.problems += reading_problems + part.problems
+                read += len(batch) + len(reading_problems)
+                rows += len(batch)
+                if rows >= batch_size:
+                    finished = False
+                    break
+        report.add(outcome.problems)
+        summary.rows += read
         summary.created += outcome.created
         summary.updated += outcome.updated
         summary.unchanged += outcome.unchanged
-        summary.rejected += len(problems)
+        summary.rejected += len(outcome.problems)
 
 
 def _finish(run: ImportRun, summary: ImportSummary, status: str, message: str) -> None:

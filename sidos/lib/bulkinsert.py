@@ -6,6 +6,7 @@ have already validated, so they go through here instead. Ids are reserved before
 caller can link child rows (contact points, consents) without reading anything back.
 """
 
+import operator
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
@@ -32,7 +33,15 @@ def _adapter(field: models.Field):
     ops = connection.ops
     kind = field.get_internal_type()
     if kind == "JSONField":
-        return lambda value: ops.adapt_json_value(value, field.encoder)
+        # Most rows' tags and attributes are empty: those need no encoder call.
+        empty = {"[]": ops.adapt_json_value([], field.encoder), "{}": ops.adapt_json_value({}, field.encoder)}
+
+        def adapt_json(value):
+            if not value and isinstance(value, list | dict):
+                return empty["[]" if isinstance(value, list) else "{}"]
+            return ops.adapt_json_value(value, field.encoder)
+
+        return adapt_json
     if kind == "DateTimeField":
         return _memoised(ops.adapt_datetimefield_value)
     if kind == "DateField":
@@ -82,17 +91,41 @@ def insert_objects(
     """
     if not objects:
         return
+    fields = _fields(model, field_names, with_pk)
+    values = operator.attrgetter(*(field.attname for field in fields))
+    rows = [(values(obj),) for obj in objects] if len(fields) == 1 else [values(obj) for obj in objects]
+    _execute(model, fields, rows)
+
+
+def insert_rows(
+    model: type[models.Model], field_names: Iterable[str], rows: Sequence[tuple], *, with_pk: bool = True
+) -> None:
+    """INSERT tuples of Python values, one per row, in the order of `field_names` (the pk first with_pk).
+
+    For rows an import builds itself: no object per row at all.
+    """
+    if rows:
+        _execute(model, _fields(model, field_names, with_pk), rows)
+
+
+def _fields(model: type[models.Model], field_names: Iterable[str], with_pk: bool) -> list[models.Field]:
     named = [model._meta.get_field(name) for name in field_names]
-    fields = [model._meta.pk, *named] if with_pk else named
-    converters = [_adapter(field) for field in fields]
-    attnames = [field.attname for field in fields]
-    rows = []
-    for obj in objects:
-        row = []
-        for attname, convert in zip(attnames, converters, strict=True):
-            value = getattr(obj, attname)
-            row.append(convert(value) if convert is not None and value is not None else value)
-        rows.append(row)
+    return [model._meta.pk, *named] if with_pk else named
+
+
+def _execute(model: type[models.Model], fields: list[models.Field], rows: Sequence[tuple]) -> None:
+    converters = [(index, convert) for index, convert in enumerate(map(_adapter, fields)) if convert]
+    if converters:
+        # Only the columns that need it (JSON, dates) are touched; the rest go to the driver as they are.
+        adapted = []
+        for row in rows:
+            row = list(row)
+            for index, convert in converters:
+                value = row[index]
+                if value is not None:
+                    row[index] = convert(value)
+            adapted.append(row)
+        rows = adapted
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
