@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from sidos.customers.importjob import BatchOutcome, RowProblem, RowRejected
 from sidos.customers.models import Customer, CustomerAlias, ImportKind, TimelineEvent, TimelineKind
-from sidos.lib.bulkinsert import concrete_field_names, insert_objects, reserve_ids
+from sidos.lib.bulkinsert import concrete_field_names, insert_objects, reserve_ids, unsaved
 from sidos.lib.cells import InvalidCell, parse_datetime, parse_decimal
 from sidos.lib.csvfiles import Record
 from sidos.orders.columns import CHANNEL_BY_WORD, ORDER_ALIASES, STATUS_BY_WORD
 from sidos.orders.models import Order, OrderStatus
 
 CENT = Decimal("0.01")
+STATUSES = frozenset(OrderStatus.values)  # OrderStatus.values builds a new list on every call
 ORDER_COLUMNS_STORED = concrete_field_names(Order)
 TIMELINE_FIELDS = concrete_field_names(TimelineEvent)
 ORDER_FIELDS = ("ordered_at", "amount", "currency", "quantity", "channel", "store", "product", "status")
@@ -65,7 +66,7 @@ def parse_order_row(record: Record, tz: ZoneInfo, default_currency: str) -> dict
     channel = _text(v, "channel").lower()
     status_text = _text(v, "status").lower()
     status = STATUS_BY_WORD.get(status_text, status_text) if status_text else OrderStatus.COMPLETED
-    if status not in OrderStatus.values:
+    if status not in STATUSES:
         raise RowRejected(
             "status", f"unknown status {status_text!r} (one of {', '.join(OrderStatus.values)})"
         )
@@ -117,8 +118,8 @@ class OrderImporter:
         new_orders: dict[str, Order] = {}
         changed: dict[str, Order] = {}
         for record, row in rows:
-            customer = customers.get(row.pop("customer_external_id"))
-            if customer is None:
+            customer_id = customers.get(row.pop("customer_external_id"))
+            if customer_id is None:
                 outcome.problems.append(
                     RowProblem(
                         record.line,
@@ -131,18 +132,20 @@ class OrderImporter:
                 continue
             order = existing.get(row["external_id"]) or new_orders.get(row["external_id"])
             if order is None:
-                new_orders[row["external_id"]] = Order(customer=customer, created_at=now, **row)
+                new_orders[row["external_id"]] = unsaved(
+                    Order, {"customer_id": customer_id, "created_at": now, **row}
+                )
                 outcome.created += 1
                 continue
             fields = [name for name in ORDER_FIELDS if getattr(order, name) != row[name]]
-            if order.customer_id != customer.pk:
+            if order.customer_id != customer_id:
                 fields.append("customer")
             if not fields:
                 outcome.unchanged += 1
                 continue
             for name in ORDER_FIELDS:
                 setattr(order, name, row[name])
-            order.customer = customer
+            order.customer_id = customer_id
             if order.pk:
                 changed[order.external_id] = order
             outcome.updated += 1
@@ -157,7 +160,7 @@ class OrderImporter:
             Order.objects.bulk_update(changed.values(), [*ORDER_FIELDS, "customer", "updated_at"])
             for order in changed.values():
                 TimelineEvent.objects.filter(ref_type="order", ref_id=order.pk).update(
-                    customer=order.customer, title=order_title(order), occurred_at=order.ordered_at
+                    customer_id=order.customer_id, title=order_title(order), occurred_at=order.ordered_at
                 )
         insert_objects(
             TimelineEvent,
@@ -179,12 +182,16 @@ class OrderImporter:
         )
         return outcome
 
-    def _customers(self, external_ids: set[str]) -> dict[str, Customer]:
-        found = Customer.objects.in_bulk(external_ids, field_name="external_id")
+    def _customers(self, external_ids: set[str]) -> dict[str, int]:
+        """The customers' ids by source id: only the ids, an order needs nothing else of its customer."""
+        found = dict(Customer.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))
         missing = external_ids - found.keys()
         if missing:
-            for alias in CustomerAlias.objects.filter(external_id__in=missing).select_related("customer"):
-                found[alias.external_id] = alias.customer
+            found.update(
+                CustomerAlias.objects.filter(external_id__in=missing).values_list(
+                    "external_id", "customer_id"
+                )
+            )
             missing -= found.keys()
         if missing and self.create_customers:
             now = timezone.now()
@@ -192,5 +199,5 @@ class OrderImporter:
             for customer in new:
                 customer.refresh_search_keys()
             for customer in Customer.objects.bulk_create(new):
-                found[customer.external_id] = customer
+                found[customer.external_id] = customer.pk
         return found

@@ -77,3 +77,26 @@ def test_a_big_import_leaves_planner_statistics_behind(csv_file, settings, monke
         else:
             cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'customers_customer'")
         assert cursor.fetchone()[0] > 0
+
+
+def test_an_unsaved_instance_is_the_same_as_a_constructed_one():
+    from sidos.lib.bulkinsert import unsaved
+
+    moment = timezone.now()
+    values = {"first_name": "Aino", "tags": [], "attributes": {}, "created_at": moment, "updated_at": moment}
+    fast, constructed = unsaved(Customer, values), Customer(**values)
+    for field in Customer._meta.concrete_fields:
+        assert getattr(fast, field.attname) == getattr(constructed, field.attname), field.name
+    assert fast._state.adding and fast._state.db is None
+    with transaction.atomic():
+        [fast.pk] = reserve_ids(Customer, 1)
+        insert_objects(Customer, [fast], concrete_field_names(Customer))
+    assert Customer.objects.get(pk=fast.pk).kind == "person"
+
+
+def test_unsaved_refuses_to_leave_out_a_field_with_a_callable_default():
+    from sidos.lib.bulkinsert import unsaved
+
+    # Left out, tags would be a deferred field: each read a query, and no default list of its own.
+    with pytest.raises(TypeError, match="attributes, created_at, tags"):
+        unsaved(Customer, {"first_name": "Aino"})
