@@ -117,16 +117,12 @@ def _fields(model: type[models.Model], field_names: Iterable[str], with_pk: bool
 def _execute(model: type[models.Model], fields: list[models.Field], rows: Sequence[tuple]) -> None:
     converters = [(index, convert) for index, convert in enumerate(map(_adapter, fields)) if convert]
     if converters:
-        # Only the columns that need it (JSON, dates) are touched; the rest go to the driver as they are.
-        adapted = []
-        for row in rows:
-            row = list(row)
-            for index, convert in converters:
-                value = row[index]
-                if value is not None:
-                    row[index] = convert(value)
-            adapted.append(row)
-        rows = adapted
+        # Column by column, and only the columns that need it (JSON, dates): the rest go to the driver
+        # as they are. Transposing is done in C, so this costs little more than the conversions.
+        columns = list(zip(*rows, strict=True))
+        for index, convert in converters:
+            columns[index] = [None if value is None else convert(value) for value in columns[index]]
+        rows = list(zip(*columns, strict=True))
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
