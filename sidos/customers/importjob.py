@@ -9,6 +9,7 @@ writes; this module gives every import the same guarantees:
 """
 
 import csv
+import gc
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -213,7 +214,18 @@ def _import_batches(importer, records, batch_size, summary: ImportSummary, repor
     Rejected rows and counts are taken into the report and summary only once their transaction has
     committed, so after a crash both describe exactly what is in the database.
     """
-    chunks = _batches(records, min(batch_size, CHUNK_ROWS))
+    # Every chunk keeps thousands of objects alive, so the collector's full passes come often, and each
+    # walks every object in the process (Django, the app, its libraries). Frozen for the import, those
+    # are out of its sight: a full pass walks the import's own objects only. Unfrozen afterwards, they
+    # are collectable again, so nothing leaks from a long-running worker.
+    gc.freeze()
+    try:
+        _import_chunks(importer, _batches(records, min(batch_size, CHUNK_ROWS)), batch_size, summary, report)
+    finally:
+        gc.unfreeze()
+
+
+def _import_chunks(importer, chunks, batch_size, summary: ImportSummary, report: ErrorReport) -> None:
     finished = False
     while not finished:
         finished = True

@@ -1,6 +1,7 @@
 """An import's transaction spans SIDOS_IMPORT_BATCH_SIZE rows, written a chunk (CHUNK_ROWS) at a time."""
 
 import csv
+import gc
 
 import pytest
 from django.core.management import call_command
@@ -50,6 +51,7 @@ def test_a_crash_in_a_later_chunk_rolls_back_the_whole_transaction(csv_file, sma
     assert (ContactPoint.objects.count(), Consent.objects.count()) == (4, 4)
     run = ImportRun.objects.get()
     assert (run.status, run.rows, run.created) == ("failed", 4, 4)
+    assert gc.get_freeze_count() == 0  # what the import froze for the collector is collectable again
 
 
 def test_a_rerun_after_a_crash_finishes_without_duplicates(csv_file, small_chunks, monkeypatch):
