@@ -119,10 +119,10 @@ def _execute(model: type[models.Model], fields: list[models.Field], rows: Sequen
     if converters:
         # Column by column, and only the columns that need it (JSON, dates): the rest go to the driver
         # as they are. Transposing is done in C, so this costs little more than the conversions.
-        columns = list(zip(*rows, strict=True))
+        by_column = list(zip(*rows, strict=True))
         for index, convert in converters:
-            columns[index] = [None if value is None else convert(value) for value in columns[index]]
-        rows = list(zip(*columns, strict=True))
+            by_column[index] = [None if value is None else convert(value) for value in by_column[index]]
+        rows = list(zip(*by_column, strict=True))
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
@@ -138,7 +138,8 @@ def unsaved(model: type[models.Model], values: dict) -> models.Model:
     """A new, unsaved instance with `values` over the fields' defaults, without Model.__init__.
 
     __init__ dispatches on every field of every instance, which is about half the cost of turning an
-    import row into a new record. Only plain (non-callable) defaults are filled in: `values` must give
+    import row into a new record (it also sends pre_init/post_init, which nothing in Sidos listens to
+    for the models imports create). Only plain (non-callable) defaults are filled in: `values` must give
     every field whose default is callable (JSON lists and dicts, timestamps), so that no two instances
     share a mutable default. Foreign keys are given by attname (customer_id).
     """
