@@ -19,7 +19,8 @@ The score is a logistic regression on signals every customer has:
 90 days, SIDOS_ANALYTICS_CHURN_HORIZON_DAYS), the orders up to `as_of − H` are summarised, the
 MBG/NBD is fitted on them, the signals are computed there, and the label is "no purchase in
 (as_of − H, as_of]". A logistic regression (standardised signals, a small L2 penalty of 1e-3) fitted
-to that gives the weights, which are then applied to the signals as of `as_of`. A backtest does the
+to that gives the weights, which are then applied to the signals as of `as_of`. The split uses the
+MBG/NBD parameters fitted on all data up to `as_of` (see train()). A backtest does the
 same inside its calibration period, so the holdout it reports is never seen; there H is the
 holdout's length (the horizon being asked about), capped at half the calibration history. The weights, the
 standardisation and the training AUC are stored with each run. When the internal split cannot be
@@ -171,11 +172,15 @@ def _fit_logistic(matrix: np.ndarray, labels: np.ndarray) -> Weights:
 
 
 def train(
-    orders, as_of: dt.date, time_unit: str, horizon_days: int, recent_days: int, start: dict | None = None
+    orders, as_of: dt.date, time_unit: str, horizon_days: int, recent_days: int, params: dict | None = None
 ) -> Weights:
     """Weights from an internal split of the data up to as_of (see the module docstring).
 
-    `orders`: an orders frame or, faster, its prep.daily() frame.
+    `orders`: an orders frame or, faster, its prep.daily() frame. `params`: the MBG/NBD fitted on
+    all the data up to as_of. Its parameters describe how rates and drop-out vary between
+    customers, per unit of time, which does not depend on the date they are applied at, so the
+    split reuses them instead of refitting on the shorter history (a full fit saved per recompute;
+    nothing after as_of is involved either way). Without them the split fits its own.
     """
     from sidos.analytics.evaluation import auc
 
@@ -185,10 +190,11 @@ def train(
     if len(past) < 20:
         return FALLBACK
     x, t_x, T = (past[c].to_numpy().astype(float) for c in ("frequency", "recency", "T"))
-    try:
-        params = mbgnbd.fit(x, t_x, T, start=start).params
-    except FitError:
-        return FALLBACK
+    if params is None:
+        try:
+            params = mbgnbd.fit(x, t_x, T).params
+        except FitError:
+            return FALLBACK
     later = (
         prep.purchase_days(orders, as_of).filter(pl.col("day") > cut).select("customer_id").unique().collect()
     )

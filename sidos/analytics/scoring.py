@@ -118,7 +118,7 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     if weights is None:
         weights = (
             churn.train(
-                daily, as_of, config.time_unit, config.churn_horizon_days, config.recent_days, start=mbg
+                daily, as_of, config.time_unit, config.churn_horizon_days, config.recent_days, params=mbg
             )
             if n
             else churn.FALLBACK
