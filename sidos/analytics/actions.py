@@ -34,6 +34,8 @@ from sidos.analytics.btyd import bgnbd, mbgnbd
 from sidos.analytics.evaluation import auc
 from sidos.analytics.models import AnalyticsRun, BacktestReport, CustomerScore, RunStatus
 from sidos.analytics.rfm import Segment
+from sidos.privacy import audit
+from sidos.privacy.models import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,12 @@ def discard_unfinished() -> int:
     return deleted
 
 
-def recompute(as_of: dt.date | None = None, time_unit: str | None = None) -> AnalyticsRun:
+def recompute(
+    as_of: dt.date | None = None, time_unit: str | None = None, *, actor=None, channel: str = "cli"
+) -> AnalyticsRun:
+    """Score every customer; `actor` (a user, or a label such as "nightly task") and `channel` go
+    into the audit entry the run writes (it reads every customer's orders and writes their scores).
+    """
     config = analytics_config.load(time_unit=time_unit)
     as_of = as_of or timezone.localdate()
     discard_unfinished()
@@ -82,18 +89,20 @@ def recompute(as_of: dt.date | None = None, time_unit: str | None = None) -> Ana
         run.flagged = run.report["flagged"]
         run.save(update_fields=["params", "report", "orders", "customers", "customers_with_data", "flagged"])
         written = write_scores(run, result, customer_ids, config)
-        publish(run, written)
+        publish(run, written, actor, channel)
     except Exception as error:
-        run.status = RunStatus.FAILED
-        run.message = f"{type(error).__name__}: {error}"[:2000]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "message", "finished_at"])
+        with transaction.atomic():
+            run.status = RunStatus.FAILED
+            run.message = f"{type(error).__name__}: {error}"[:2000]
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "message", "finished_at"])
+            _audit(run, actor, channel, f"analytics recompute as of {run.as_of} failed: {run.message}"[:300])
         raise
     CustomerScore.objects.exclude(run=run).delete()
     return run
 
 
-def publish(run: AnalyticsRun, written: int) -> None:
+def publish(run: AnalyticsRun, written: int, actor=None, channel: str = "cli") -> None:
     with transaction.atomic():
         if CustomerScore.objects.filter(run=run).count() != written:
             raise RuntimeError("scores of this run were removed while it ran (two recomputes at once?)")
@@ -102,6 +111,33 @@ def publish(run: AnalyticsRun, written: int) -> None:
         run.status = RunStatus.DONE
         run.finished_at = timezone.now()
         run.save(update_fields=["is_current", "status", "finished_at"])
+        _audit(
+            run,
+            actor,
+            channel,
+            f"recomputed analytics scores of {run.customers} customers as of {run.as_of}",
+        )
+
+
+def _audit(run: AnalyticsRun, actor, channel: str, summary: str) -> None:
+    """One entry per run, not per customer: it names how many customers' data were read and scored."""
+    audit.record(
+        actor or "analytics recompute",
+        AuditAction.UPDATE,
+        "analytics_run",
+        run.pk,
+        channel=channel,
+        summary=summary,
+        changes={
+            "status": run.status,
+            "as_of": run.as_of.isoformat(),
+            "time_unit": run.time_unit,
+            "customers": run.customers,
+            "customers_with_data": run.customers_with_data,
+            "orders": run.orders,
+            "flagged": run.flagged,
+        },
+    )
 
 
 # CustomerScore columns filled from the score frame, in the frame's order.

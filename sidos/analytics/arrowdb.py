@@ -28,6 +28,8 @@ from pathlib import Path
 import polars as pl
 from django.db import connection
 
+from sidos.analytics import config as analytics_config
+
 try:
     import adbc_driver_sqlite  # noqa: F401 only to know the helper can run
 except ImportError:  # pragma: no cover - a declared dependency; without it the slower path runs
@@ -44,7 +46,9 @@ class HelperError(RuntimeError):
 
 
 def usable() -> bool:
-    if not HAVE_ADBC or connection.vendor != "sqlite" or connection.in_atomic_block:
+    if not HAVE_ADBC or not analytics_config.load().arrow:
+        return False
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
         return False
     name = str(connection.settings_dict["NAME"])
     return bool(name) and not connection.is_in_memory_db() and not name.startswith("file:")

@@ -182,4 +182,3 @@ def customer_ids() -> np.ndarray:
         cursor.execute(f"SELECT id FROM {table}")  # noqa: S608 no user input
         ids = [row[0] for row in cursor.fetchall()]
     return np.asarray(ids, dtype=np.int64)
-

@@ -279,3 +279,33 @@ def test_missing_values_are_stored_as_null(shop):
     assert CustomerScore.objects.filter(run=run, churn_reason_data__isnull=True).count() == (
         CustomerScore.objects.filter(run=run, flagged=False).count()
     )
+
+
+def test_it_writes_one_audit_entry_naming_who_ran_it_and_how_many_customers(shop):
+    from sidos.privacy.models import AuditEntry
+
+    run = actions.recompute(as_of=AS_OF, actor="nightly task", channel="task")
+    entry = AuditEntry.objects.get(target_type="analytics_run")
+    assert entry.target_id == str(run.pk)
+    assert entry.actor_label == "nightly task" and entry.channel == "task"
+    assert entry.changes["customers"] == len(shop) == run.customers
+    assert entry.changes["status"] == RunStatus.DONE
+    assert f"{len(shop)} customers" in entry.summary
+
+
+def test_the_recompute_command_audits_itself_as_the_command(shop):
+    from sidos.privacy.models import AuditEntry
+
+    run_json("analytics-recompute", "--as-of", AS_OF.isoformat())
+    entry = AuditEntry.objects.get(target_type="analytics_run")
+    assert entry.actor_label.startswith("analytics-recompute command") and entry.channel == "cli"
+
+
+def test_a_failed_recompute_is_audited_as_failed(shop):
+    from sidos.privacy.models import AuditEntry
+
+    failing = mock.patch.object(actions, "write_scores", side_effect=RuntimeError("disk full"))
+    with failing, pytest.raises(RuntimeError):
+        actions.recompute(as_of=AS_OF)
+    entry = AuditEntry.objects.get(target_type="analytics_run")
+    assert entry.changes["status"] == RunStatus.FAILED and "disk full" in entry.summary
