@@ -30,16 +30,14 @@ risk = 1 − P(alive) from the MBG/NBD, and the run records it.
 A customer is *flagged* when their risk is at least SIDOS_ANALYTICS_FLAG_RISK (default 0.6) while
 the MBG/NBD still gives them P(alive) ≥ SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE (default 0.2) — the early
 warning is for customers who are slipping, not for the long gone — and each flagged customer gets
-the reason that best explains the score.
+the reason that best explains the score (reasons.py).
 """
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from django.utils.translation import gettext
 from scipy.special import expit
 
 from sidos.analytics import prep
@@ -216,111 +214,3 @@ def risk(matrix: np.ndarray, weights: Weights, p_alive) -> np.ndarray:
         return 1.0 - np.asarray(p_alive, dtype=float)
     z = (matrix - np.asarray(weights.mean)) / np.asarray(weights.std)
     return expit(weights.intercept + z @ np.asarray(weights.coef))
-
-
-def reason(sig: dict, i: int, p_alive: float, purchases: int) -> dict:
-    """The main reason for customer row i as {"code", "params"}; render with reason_text()."""
-    days = int(sig["days_since"][i])
-    if purchases <= 1:
-        return {"code": "one_time", "params": {"days": days}}
-    if sig["gaps"][i] >= 1 and sig["gap_ratio"][i] >= 1.5:
-        return {"code": "gap", "params": {"gap": round(float(sig["usual_gap"][i])), "days": days}}
-    if sig["frequency_trend"][i] <= -0.7:
-        expected = float(sig["earlier_rate"][i]) * 90
-        return {
-            "code": "frequency",
-            "params": {"recent": int(sig["recent"][i]), "expected": round(expected, 1)},
-        }
-    if sig["basket_trend"][i] <= -0.5:
-        return {
-            "code": "basket",
-            "params": {
-                "before": round(float(sig["earlier_basket"][i]), 2),
-                "recent": round(float(sig["recent_basket"][i]), 2),
-            },
-        }
-    return {"code": "inactive", "params": {"days": days, "p": round(100 * float(p_alive))}}
-
-
-def reason_templates() -> dict[str, str]:
-    """The reason sentences in the active language (translated once, used for many customers)."""
-    return {
-        "one_time": gettext("bought once, %(days)d days ago, and has not come back"),
-        "gap": gettext("usually orders every %(gap)d days; %(days)d days since the last order"),
-        "frequency": gettext(
-            "%(recent)d orders in the last %(window)d days, against about %(expected)s before"
-        ),
-        "basket": gettext("average order value fell from %(before)s to %(recent)s"),
-        "inactive": gettext("%(days)d days since the last order; %(p)d%% chance of still being active"),
-    }
-
-
-def reasons(
-    sig: dict, rows: np.ndarray, p_alive, purchases, recent_days: int = 90, templates: dict | None = None
-) -> tuple[list[str], list[str]]:
-    """For the customer rows `rows`: the reason of each as JSON text and as a sentence.
-
-    The same as json.dumps(reason(sig, i, p_alive[i], purchases[i])) and reason_text() of it, row by
-    row, but with the choice of reason made on whole arrays and the integer-only sentences (nearly
-    all) formatted without building a dict per customer.
-    """
-    templates = templates or reason_templates()
-    rows = np.asarray(rows, dtype=np.int64)
-    n = len(rows)
-    out_json: list[str | None] = [None] * n
-    out_text: list[str | None] = [None] * n
-    if n == 0:
-        return [], []
-    days = sig["days_since"][rows]
-    one_time = np.asarray(purchases)[rows] <= 1
-    gap = ~one_time & (sig["gaps"][rows] >= 1) & (sig["gap_ratio"][rows] >= 1.5)
-    frequency = ~one_time & ~gap & (sig["frequency_trend"][rows] <= -0.7)
-    basket = ~one_time & ~gap & ~frequency & (sig["basket_trend"][rows] <= -0.5)
-    inactive = ~(one_time | gap | frequency | basket)
-
-    def fill(mask, make_json, make_text, *columns):
-        where = np.flatnonzero(mask).tolist()
-        values = [c[mask].tolist() for c in columns]
-        for k, *v in zip(where, *values, strict=True):
-            out_json[k] = make_json(*v)
-            out_text[k] = make_text(*v)
-
-    # int() and round() as in reason(): the same integers, so the same JSON.
-    fill(
-        one_time,
-        lambda d: f'{{"code": "one_time", "params": {{"days": {int(d)}}}}}',
-        lambda d: templates["one_time"] % {"days": int(d), "window": recent_days},
-        days,
-    )
-    fill(
-        gap,
-        lambda g, d: f'{{"code": "gap", "params": {{"gap": {round(g)}, "days": {int(d)}}}}}',
-        lambda g, d: templates["gap"] % {"gap": round(g), "days": int(d), "window": recent_days},
-        sig["usual_gap"][rows],
-        days,
-    )
-    fill(
-        inactive,
-        lambda d, p: f'{{"code": "inactive", "params": {{"days": {int(d)}, "p": {round(100 * p)}}}}}',
-        lambda d, p: templates["inactive"] % {"days": int(d), "p": round(100 * p), "window": recent_days},
-        days,
-        np.asarray(p_alive, dtype=float)[rows],
-    )
-    # Rare, and with decimals: through reason() and json.dumps, exactly as before.
-    for k in np.flatnonzero(frequency | basket).tolist():
-        data = reason(
-            sig, int(rows[k]), float(np.asarray(p_alive)[rows[k]]), int(np.asarray(purchases)[rows[k]])
-        )
-        out_json[k] = json.dumps(data)
-        out_text[k] = reason_text(data, recent_days, templates)
-    return out_json, out_text
-
-
-def reason_text(data: dict | None, recent_days: int = 90, templates: dict | None = None) -> str:
-    """The reason in the active language (the codes come from reason())."""
-    if not data:
-        return ""
-    template = (templates or reason_templates()).get(data.get("code"))
-    if template is None:
-        return ""
-    return template % {**data.get("params", {}), "window": recent_days}

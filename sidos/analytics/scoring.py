@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from sidos.analytics import churn, prep, rfm
+from sidos.analytics import churn, prep, reasons, rfm
 from sidos.analytics.btyd import bgnbd, gammagamma, mbgnbd
 from sidos.analytics.btyd.clv import lifetime_value
 from sidos.analytics.btyd.fitting import FitError, unique_rows
@@ -138,18 +138,16 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     columns["worth_saving"] = flagged & (deciles(value_if_retained) >= config.worth_saving_decile)
     p_alive_filled = np.nan_to_num(p_alive, nan=0.5)
     flagged_rows = np.flatnonzero(flagged)
-    data, text = (
-        churn.reasons(sig, flagged_rows, p_alive_filled, summary["purchases"].to_numpy(), config.recent_days)
+    data = (
+        reasons.reasons(
+            sig, flagged_rows, p_alive_filled, summary["purchases"].to_numpy(), config.recent_days
+        )
         if n
-        else ([], [])
+        else []
     )
     result.reasons = pl.DataFrame(
-        {
-            "customer_id": summary["customer_id"].gather(flagged_rows),
-            "churn_reason_data": data,
-            "churn_reason": text,
-        },
-        schema={"customer_id": pl.Int64, "churn_reason_data": pl.String, "churn_reason": pl.String},
+        {"customer_id": summary["customer_id"].gather(flagged_rows), "churn_reason_data": data},
+        schema={"customer_id": pl.Int64, "churn_reason_data": pl.String},
     )
     scores = pl.DataFrame({"customer_id": summary["customer_id"], **columns})
     result.scores = scores.join(rfm.score(summary), on="customer_id", how="left", maintain_order="left")

@@ -6,7 +6,7 @@ The weights are learnt on the calibration period only.
 import pytest
 
 from sidos.analytics import actions
-from sidos.analytics.churn import reason_text
+from sidos.analytics.reasons import reason_text
 from sidos.analytics.tests.cdnow import CALIBRATION_END, HOLDOUT_END, sample_orders
 
 

@@ -227,14 +227,14 @@ def test_a_large_write_rebuilds_the_list_indexes_and_writes_the_same_scores(shop
     expected = list(
         CustomerScore.objects.filter(run=plain)
         .order_by("customer_id")
-        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason")
+        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason_data")
     )
     monkeypatch.setattr(actions, "REBUILD_INDEXES_ABOVE", 0)
     run = actions.recompute(as_of=AS_OF)
     got = list(
         CustomerScore.objects.filter(run=run)
         .order_by("customer_id")
-        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason")
+        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason_data")
     )
     assert got == expected
     assert list_indexes() == set(actions.LIST_INDEXES)
