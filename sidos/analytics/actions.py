@@ -19,7 +19,6 @@ rows another recompute removed.
 """
 
 import contextlib
-import dataclasses
 import datetime as dt
 import logging
 
@@ -80,6 +79,7 @@ def recompute(
             {
                 "models": result.models,
                 "churn": result.weights.as_dict() if result.weights else None,
+                "churn_horizon_days": result.churn_horizon_days,
                 "settings": config.__dict__,
             }
         )
@@ -448,12 +448,8 @@ def backtest(
     unit = prep.UNIT_DAYS[config.time_unit]
     if orders is None:
         orders = orderdata.load(holdout_end)
-    # The churn model learns to predict the horizon the backtest asks about (the holdout's length),
-    # capped at half the calibration history so its internal split keeps enough past to learn from.
-    first = orders.select(pl.col("day").min()).item()
-    span = (calibration_end - first).days if first else 0
-    horizon_days = max(1, min((holdout_end - calibration_end).days, span // 2))
-    config = dataclasses.replace(config, churn_horizon_days=horizon_days)
+    # The churn model is trained exactly as the nightly recompute would train it on the calibration
+    # end (churn.label_horizon(): configured horizon, capped by the calibration history).
     result = scoring.compute(orders, calibration_end, config)
     summary = result.summary
     if summary.is_empty() or "bgnbd" not in result.fits or "mbgnbd" not in result.fits:
@@ -504,7 +500,7 @@ def backtest(
         "by_frequency": _buckets(x, actual, predicted["bgnbd"], predicted["mbgnbd"]),
         "models": result.models,
         "churn": result.weights.as_dict() if result.weights else None,
-        "churn_horizon_days": horizon_days,
+        "churn_horizon_days": result.churn_horizon_days,
     }
     report = finite(report)
     if save:

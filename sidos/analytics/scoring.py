@@ -26,6 +26,7 @@ class Result:
     fits: dict = field(default_factory=dict)  # name -> Fit
     weights: churn.Weights | None = None
     days: pl.DataFrame | None = None  # prep.daily() of the orders: reuse it instead of the orders
+    churn_horizon_days: int | None = None  # the label horizon churn.label_horizon() chose
     reasons: pl.DataFrame | None = None  # customer_id, churn_reason_data (JSON text) of flagged customers
 
 
@@ -102,8 +103,10 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     clv = np.nan_to_num(columns["clv"])
     columns["value_decile"] = deciles(clv) if n else np.zeros(0, dtype=int)
 
-    horizon = config.churn_horizon_days / unit
-    expected_h = expected(horizon) if expected else np.zeros(n)
+    first_day = daily.select(pl.col("day").min()).item() if len(daily) else None
+    horizon_days = churn.label_horizon(config.churn_horizon_days, first_day, as_of)
+    result.churn_horizon_days = horizon_days
+    expected_h = expected(horizon_days / unit) if expected else np.zeros(n)
     sig = (
         churn.signals(
             summary,
@@ -117,9 +120,7 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     )
     if weights is None:
         weights = (
-            churn.train(
-                daily, as_of, config.time_unit, config.churn_horizon_days, config.recent_days, params=mbg
-            )
+            churn.train(daily, as_of, config.time_unit, horizon_days, config.recent_days, params=mbg)
             if n
             else churn.FALLBACK
         )
