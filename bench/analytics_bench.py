@@ -247,6 +247,9 @@ def run(customers: int, orders_per_customer: float, skip_lifetimes: bool, timeou
     with tempfile.TemporaryDirectory(prefix="sidos-bench-", dir=work) as tmp:
         db_path = Path(tmp) / "bench.sqlite3"
         shutil.copyfile(pristine, db_path)
+        # The pristine file may predate a migration; bring the copy up to date (not timed).
+        env = {**os.environ, "SIDOS_DATABASE_URL": f"sqlite:///{db_path}", "SIDOS_DEBUG": "1"}
+        subprocess.run([str(ROOT / ".venv/bin/sidos"), "migrate", "-v", "0"], env=env, check=True)
         sidos = run_worker("sidos", db_path, timeout)
         print(f"sidos: {sidos}", file=sys.stderr, flush=True)
     # lifetimes reads the pristine file: it writes nothing.
@@ -268,8 +271,10 @@ def run(customers: int, orders_per_customer: float, skip_lifetimes: bool, timeou
     if "seconds" in sidos and "seconds" in lifetimes:
         result["sidos_over_lifetimes"] = round(sidos["seconds"] / lifetimes["seconds"], 3)
         result["ratio_ok"] = result["sidos_over_lifetimes"] <= 0.5
-    if "peak_rss_mb" in sidos:
-        result["memory_ok"] = sidos["peak_rss_mb"] <= 4096
+    if "cpu_seconds" in sidos and "cpu_seconds" in lifetimes:
+        result["sidos_over_lifetimes_cpu"] = round(sidos["cpu_seconds"] / lifetimes["cpu_seconds"], 3)
+    if "peak_rss_mb_with_helper" in sidos:
+        result["memory_ok"] = sidos["peak_rss_mb_with_helper"] <= 4096
     return result
 
 
@@ -287,7 +292,14 @@ def main() -> None:
     if args.worker:
         sys.path.insert(0, str(ROOT))
         result = worker_sidos(args.db) if args.worker == "sidos" else worker_lifetimes(args.db)
-        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds next to wall seconds: on a shared machine the wall clock depends on the others.
+        result["cpu_seconds"] = round(me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime, 2)
+        result["peak_rss_mb"] = round(me.ru_maxrss / 1024, 1)
+        # Sidos' ADBC helper processes (arrowdb.py) run while the worker waits, holding its memory:
+        # the sum bounds what both held at once.
+        result["helper_peak_rss_mb"] = round(children.ru_maxrss / 1024, 1)
+        result["peak_rss_mb_with_helper"] = round((me.ru_maxrss + children.ru_maxrss) / 1024, 1)
         print(json.dumps(result))
         return
 
