@@ -54,6 +54,7 @@ from sidos.analytics.btyd.fitting import FitError, unique_rows
 SIGNALS = ["hiatus", "gap_ratio", "p_alive", "expected", "frequency", "frequency_trend", "basket_trend"]
 SHRINK_GAPS = 2.0
 L2 = 1e-3
+SPLIT_SAMPLE = 200_000  # customers the internal split learns from, at most (see train())
 
 
 @dataclass
@@ -188,8 +189,27 @@ def label_horizon(configured_days: int, first_day: dt.date | None, as_of: dt.dat
     return max(1, min(configured_days, span // 2))
 
 
+def sample_customers(daily: pl.DataFrame, customers: int, size: int = SPLIT_SAMPLE) -> pl.DataFrame:
+    """About `size` of the `customers` customers in a daily frame, the same ones every night.
+
+    Which customers is decided by a multiplicative hash of the id (Knuth's 2654435761), not by a
+    random draw, so a re-run picks the same ones; with `customers` ≤ size, everyone.
+    """
+    if customers <= size:
+        return daily
+    threshold = int(size / customers * 2**32)
+    bucket = (pl.col("customer_id").cast(pl.UInt64) * 2654435761) % (2**32)
+    return daily.filter(bucket < threshold)
+
+
 def train(
-    orders, as_of: dt.date, time_unit: str, horizon_days: int, recent_days: int, params: dict | None = None
+    orders,
+    as_of: dt.date,
+    time_unit: str,
+    horizon_days: int,
+    recent_days: int,
+    params: dict | None = None,
+    customers: int = 0,
 ) -> Weights:
     """Weights from an internal split of the data up to as_of (see the module docstring).
 
@@ -198,11 +218,17 @@ def train(
     customers, per unit of time, which does not depend on the date they are applied at, so the
     split reuses them instead of refitting on the shorter history (a full fit saved per recompute;
     nothing after as_of is involved either way). Without them the split fits its own.
+
+    `customers`: how many customers the data holds. Above SPLIT_SAMPLE, the split learns from a
+    fixed sample of SPLIT_SAMPLE of them (sample_customers()): eight weights need no more than
+    200,000 customers to be well determined, and the split then costs a fifth of the time at 1M.
     """
     from sidos.analytics.evaluation import auc
 
     cut = as_of - dt.timedelta(days=horizon_days)
     unit = prep.UNIT_DAYS[time_unit]
+    if customers > SPLIT_SAMPLE:
+        orders = sample_customers(prep.daily(orders), customers)
     past = prep.summarise(orders, cut, time_unit, recent_days=recent_days)
     if len(past) < 20:
         return FALLBACK

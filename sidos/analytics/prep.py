@@ -103,6 +103,9 @@ def daily(orders: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     if (high_id - low_id + 1) * span < 2**62:
         key = (pl.col("customer_id") - low_id) * span + (day - low_day)
         kept = kept.with_columns(key=key).sort("key")
+        if not kept.select((pl.col("key") == pl.col("key").shift(1)).any()).item():
+            # Every customer-day has one order (the usual case): no grouping needed, the same result.
+            return _one_order_days(kept)
         grouped = kept.lazy().group_by("key", maintain_order=True)
         first = [pl.col("customer_id").first(), pl.col("day").first()]
     else:  # pragma: no cover - ids or dates too far apart for one 64-bit key
@@ -121,6 +124,22 @@ def daily(orders: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     )
     return (
         frame.select(list(DAILY_SCHEMA)).cast(DAILY_SCHEMA).with_columns(pl.col("customer_id").set_sorted())
+    )
+
+
+def _one_order_days(kept: pl.DataFrame) -> pl.DataFrame:
+    """daily() of orders sorted by customer and day, no two on the same customer-day."""
+    amount = pl.col("amount")
+    return (
+        kept.select(
+            "customer_id",
+            "day",
+            purchase=amount.is_null() | (amount >= 0),
+            value=pl.when(amount >= 0).then(amount),
+            refund=pl.when(amount < 0).then(amount).otherwise(0.0),
+        )
+        .cast(DAILY_SCHEMA)
+        .with_columns(pl.col("customer_id").set_sorted())
     )
 
 

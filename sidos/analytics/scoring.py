@@ -120,7 +120,9 @@ def compute(orders, as_of: dt.date, config: AnalyticsConfig, weights: churn.Weig
     )
     if weights is None:
         weights = (
-            churn.train(daily, as_of, config.time_unit, horizon_days, config.recent_days, params=mbg)
+            churn.train(
+                daily, as_of, config.time_unit, horizon_days, config.recent_days, params=mbg, customers=n
+            )
             if n
             else churn.FALLBACK
         )

@@ -73,3 +73,14 @@ def test_the_aggregate_holdout_forecast_is_in_the_right_range(report):
 def test_the_reason_reads_like_a_sentence():
     text = reason_text({"code": "gap", "params": {"gap": 24, "days": 83}})
     assert text == "usually orders every 24 days; 83 days since the last order"
+
+
+def test_the_split_sample_is_everyone_when_small_and_the_same_customers_each_time_when_large():
+    from sidos.analytics import churn
+
+    daily = pl.DataFrame({"customer_id": list(range(1, 50_001))}, schema={"customer_id": pl.Int64})
+    assert churn.sample_customers(daily, 50_000, size=50_000).height == 50_000
+    first = churn.sample_customers(daily, 50_000, size=10_000)
+    again = churn.sample_customers(daily, 50_000, size=10_000)
+    assert first.equals(again)
+    assert 9_000 < first.height < 11_000

@@ -2,7 +2,9 @@
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from sidos.analytics import prep
 
@@ -115,3 +117,29 @@ def test_it_can_list_the_purchase_days():
         with_days=True,
     )
     assert summary["days"][0].to_list() == [dt.date(2024, 1, 1), dt.date(2024, 1, 3)]
+
+
+def test_the_one_order_per_day_shortcut_gives_what_grouping_gives():
+    rng = np.random.default_rng(3)
+    n = 2000
+    unique = pl.DataFrame(
+        {
+            "customer_id": rng.integers(1, 300, n),
+            "day": [dt.date(2023, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 500, n)],
+            "amount": [
+                None if k % 17 == 0 else float(a) for k, a in enumerate(rng.normal(30, 25, n).round(2))
+            ],
+            "status": ["returned" if k % 23 == 0 else "completed" for k in range(n)],
+        },
+        schema={"customer_id": pl.Int64, "day": pl.Date, "amount": pl.Float64, "status": pl.String},
+    ).unique(["customer_id", "day"], keep="first", maintain_order=True)
+    # Two orders on one day for customer 999 make daily() group everything.
+    doubled = pl.concat([unique, frame([(999, "2024-01-01", 1.0), (999, "2024-01-01", 2.0)])])
+    shortcut = prep.daily(unique)
+    grouped = prep.daily(doubled).filter(pl.col("customer_id") != 999)
+    assert shortcut.equals(grouped)
+    # The same daily frames give the same summaries (to the last few bits of a float).
+    assert_frame_equal(
+        prep.summarise(unique, AS_OF, "week"),
+        prep.summarise(doubled, AS_OF, "week").filter(pl.col("customer_id") != 999),
+    )
