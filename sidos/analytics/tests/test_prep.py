@@ -143,3 +143,23 @@ def test_the_one_order_per_day_shortcut_gives_what_grouping_gives():
         prep.summarise(unique, AS_OF, "week"),
         prep.summarise(doubled, AS_OF, "week").filter(pl.col("customer_id") != 999),
     )
+
+
+def test_cohort_retention_counts_each_customer_once_per_month_from_their_first_month():
+    from sidos.analytics import reports
+
+    rows = [
+        (1, "2024-01-03", 10.0),
+        (1, "2024-01-20", 10.0),  # the same month again: still one customer in month 0
+        (1, "2024-03-01", 10.0),
+        (2, "2024-01-15", 10.0),
+        (2, "2024-02-15", 10.0),
+        (3, "2024-02-10", 10.0),
+        (3, "2024-02-11", 10.0, "returned"),
+    ]
+    orders = frame(rows)
+    for source in (orders, prep.daily(orders)):
+        january, february = reports.cohorts(source, AS_OF)
+        assert january["cohort"] == "2024-01" and january["customers"] == 2
+        assert january["retention"][:4] == [1.0, 0.5, 0.5, 0.0]
+        assert february["customers"] == 1 and february["retention"][:2] == [1.0, 0.0]
