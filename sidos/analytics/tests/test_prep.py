@@ -119,30 +119,42 @@ def test_it_can_list_the_purchase_days():
     assert summary["days"][0].to_list() == [dt.date(2024, 1, 1), dt.date(2024, 1, 3)]
 
 
-def test_the_one_order_per_day_shortcut_gives_what_grouping_gives():
+def test_daily_gives_what_a_plain_group_by_customer_and_day_gives():
     rng = np.random.default_rng(3)
-    n = 2000
-    unique = pl.DataFrame(
+    n = 3000
+    orders = pl.DataFrame(
         {
-            "customer_id": rng.integers(1, 300, n),
-            "day": [dt.date(2023, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 500, n)],
+            # Few customers and days: many customer-days with several orders, many with one.
+            "customer_id": rng.integers(1, 200, n),
+            "day": [dt.date(2023, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 200, n)],
             "amount": [
                 None if k % 17 == 0 else float(a) for k, a in enumerate(rng.normal(30, 25, n).round(2))
             ],
-            "status": ["returned" if k % 23 == 0 else "completed" for k in range(n)],
+            "status": [
+                "returned" if k % 23 == 0 else "cancelled" if k % 29 == 0 else "completed" for k in range(n)
+            ],
         },
         schema={"customer_id": pl.Int64, "day": pl.Date, "amount": pl.Float64, "status": pl.String},
-    ).unique(["customer_id", "day"], keep="first", maintain_order=True)
-    # Two orders on one day for customer 999 make daily() group everything.
-    doubled = pl.concat([unique, frame([(999, "2024-01-01", 1.0), (999, "2024-01-01", 2.0)])])
-    shortcut = prep.daily(unique)
-    grouped = prep.daily(doubled).filter(pl.col("customer_id") != 999)
-    assert shortcut.equals(grouped)
-    # The same daily frames give the same summaries (to the last few bits of a float).
-    assert_frame_equal(
-        prep.summarise(unique, AS_OF, "week"),
-        prep.summarise(doubled, AS_OF, "week").filter(pl.col("customer_id") != 999),
     )
+    amount = pl.col("amount")
+    expected = (
+        orders.filter(~pl.col("status").is_in(["returned", "cancelled"]))
+        .group_by("customer_id", "day")
+        .agg(
+            purchase=(amount.is_null() | (amount >= 0)).any(),
+            value=pl.when(amount >= 0).then(amount).sum(),
+            known=(amount >= 0).any(),
+            refund=pl.when(amount < 0).then(amount).sum(),
+        )
+        .with_columns(value=pl.when(pl.col("known")).then(pl.col("value")))
+        .drop("known")
+        .sort("customer_id", "day")
+    )
+    result = prep.daily(orders)
+    counts = orders.group_by("customer_id", "day").len()["len"]
+    assert (counts == 1).any() and (counts > 1).any()  # both paths of daily() ran
+    assert_frame_equal(result, expected.cast(prep.DAILY_SCHEMA))
+    assert result["customer_id"].flags["SORTED_ASC"]
 
 
 def test_cohort_retention_counts_each_customer_once_per_month_from_their_first_month():
