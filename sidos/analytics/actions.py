@@ -21,6 +21,7 @@ rows another recompute removed.
 import contextlib
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -83,12 +84,16 @@ def recompute(
                 "settings": config.__dict__,
             }
         )
-        run.report = finite(reports.build(result.scores, result.summary, result.days, as_of, no_data))
         run.customers = len(customer_ids)
         run.customers_with_data = len(result.summary)
+        # The dashboard's aggregates (polars, no database) are computed in a thread while the
+        # scores are written (mostly SQLite's time, in the ADBC helper or with the GIL released).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            report = pool.submit(reports.build, result.scores, result.summary, result.days, as_of, no_data)
+            written = write_scores(run, result, customer_ids, config)
+            run.report = finite(report.result())
         run.flagged = run.report["flagged"]
         run.save(update_fields=["params", "report", "orders", "customers", "customers_with_data", "flagged"])
-        written = write_scores(run, result, customer_ids, config)
         publish(run, written, actor, channel)
     except Exception as error:
         with transaction.atomic():

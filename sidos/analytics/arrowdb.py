@@ -63,30 +63,55 @@ def literal(value) -> str:
     return f"'{text}'"
 
 
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", HELPER, args[0], str(connection.settings_dict["NAME"]), *args[1:]]
+
+
+def _check(returncode: int, stderr: str) -> None:
+    if returncode != 0:
+        lines = stderr.strip().splitlines()
+        raise HelperError(lines[-1] if lines else f"{HELPER} failed ({returncode})")
+
+
 def _helper(*args: str, stdin: str = "") -> None:
-    database = str(connection.settings_dict["NAME"])
-    done = subprocess.run(
-        [sys.executable, "-m", HELPER, args[0], database, *args[1:]],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        raise HelperError(lines[-1] if lines else f"{HELPER} failed ({done.returncode})")
+    done = subprocess.run(_command(*args), input=stdin, capture_output=True, text=True, check=False)
+    _check(done.returncode, done.stderr)
 
 
-def read(sql: str) -> pl.DataFrame:
-    """Run a SELECT (parameters already inlined with literal()) and return its result as a frame.
+def read(*queries: str) -> pl.DataFrame:
+    """Run SELECTs (parameters already inlined with literal()) and return their rows, in order.
 
-    The driver infers each column's type from the first rows; every query here selects columns
-    that are never NULL, so no column can change type half-way.
+    Each query runs in a helper of its own, all at once: SQLite readers do not block each other
+    (WAL), so a scan split into row ranges uses every core. The driver infers each column's type
+    from the first rows; every query here selects columns that are never NULL, so no column can
+    change type half-way.
     """
     with tempfile.TemporaryDirectory(prefix="sidos-arrow-") as tmp:
-        path = Path(tmp) / "result.arrow"
-        _helper("read", str(path), stdin=sql)
-        return pl.read_ipc(path)
+        paths = [Path(tmp) / f"result-{i}.arrow" for i in range(len(queries))]
+        helpers = []
+        try:
+            for sql, path in zip(queries, paths, strict=True):
+                helper = subprocess.Popen(
+                    _command("read", str(path)),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                helpers.append(helper)
+                helper.stdin.write(sql)
+                helper.stdin.close()
+            for helper in helpers:
+                _check(helper.wait(), helper.stderr.read())
+        finally:
+            for helper in helpers:  # after a failure: no reader is left behind
+                if helper.poll() is None:
+                    helper.kill()
+                    helper.wait()
+                helper.stderr.close()
+        frames = [pl.read_ipc(path) for path in paths]
+    rows = [frame for frame in frames if not frame.is_empty()]
+    return pl.concat(rows) if rows else frames[0]
 
 
 def append(table: str, frame: pl.DataFrame, batch_size: int) -> int:

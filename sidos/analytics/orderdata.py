@@ -14,6 +14,8 @@ Epoch seconds become local calendar dates (settings.TIME_ZONE) in `local_days`.
 
 import datetime as dt
 import io
+import itertools
+import os
 import sqlite3
 
 import numpy as np
@@ -27,6 +29,8 @@ from sidos.customers.models import Customer
 from sidos.orders.models import Order, OrderStatus
 
 CHUNK = 100_000
+READERS = max(1, min(4, os.cpu_count() or 1))  # ADBC helpers reading the orders at once…
+ROWS_PER_READER = 100_000  # …each with at least this many rows (a helper takes ~0.3 s to start)
 # The order statuses prep.py tells apart; every other status reads as "ok".
 STATUS = pl.Enum(["ok", OrderStatus.RETURNED.value, OrderStatus.CANCELLED.value])
 RAW_SCHEMA = {"customer_id": pl.Int64, "stamp": pl.Int64, "amount": pl.Float64, "returned": pl.Boolean}
@@ -91,7 +95,18 @@ def _read_arrow(table: str, seconds: str, params: list) -> pl.DataFrame:
         f"currency = {currency} AS known, status = {returned} AS returned "
         f"FROM {table} WHERE +ordered_at < {end} AND status <> {cancelled}"
     ).replace("%%", "%")
-    frame = arrowdb.read(sql)
+    # One reader per core, each over its own range of row ids (a range of the primary key, which
+    # SQLite reads as a slice of the table), in id order, as a single scan would return them.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(id), max(id) FROM {table}")  # noqa: S608 no user input
+        low, high = cursor.fetchone()
+    if low is None:
+        return pl.DataFrame(schema=RAW_SCHEMA)
+    parts = max(1, min(READERS, (high - low + 1) // ROWS_PER_READER))
+    bounds = [low + (high - low + 1) * k // parts for k in range(parts + 1)]
+    frame = arrowdb.read(
+        *[f"{sql} AND id >= {int(a)} AND id < {int(b)}" for a, b in itertools.pairwise(bounds)]
+    )
     if frame.is_empty():
         return pl.DataFrame(schema=RAW_SCHEMA)
     return frame.select(

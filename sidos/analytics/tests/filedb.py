@@ -55,6 +55,8 @@ def main(path: str) -> None:
         return [dict(zip(keep, row, strict=True)) for row in rows]
 
     os.environ["SIDOS_ANALYTICS_ARROW"] = "1"
+    orderdata.ROWS_PER_READER = 50  # several readers over row ranges, as with millions of orders
+    orderdata.READERS = 3
     used = arrowdb.usable()
     arrow_orders = orderdata.load(as_of)
     arrow_ids = orderdata.customer_ids().tolist()
