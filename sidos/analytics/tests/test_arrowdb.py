@@ -57,3 +57,17 @@ def test_parameters_outside_the_expected_alphabet_are_refused():
     assert arrowdb.literal("2024-12-31 22:00:00") == "'2024-12-31 22:00:00'"
     with pytest.raises(ValueError, match="unexpected characters"):
         arrowdb.literal("EUR'; DROP TABLE orders_order; --")
+
+
+def test_a_failing_helper_reports_the_databases_error(tmp_path):
+    database = tmp_path / "empty.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-m", arrowdb.HELPER, "read", str(database), str(tmp_path / "out.arrow")],
+        input="SELECT missing FROM nowhere",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    with pytest.raises(arrowdb.HelperError, match="nowhere"):
+        arrowdb._check(done.returncode, done.stderr)
