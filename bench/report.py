@@ -100,7 +100,7 @@ def _analytics(a: dict) -> list[str]:
     lines += [
         "| | wall | CPU | peak RSS |", "|---|---|---|---|",
         f"| Sidos | {sidos['seconds']} s | {sidos.get('cpu_seconds', '–')} s | {sidos['peak_rss_mb']:.0f} MB "
-        f"(+ helper {sidos.get('helper_peak_rss_mb', 0):.0f} MB) |",
+        f"(with its helpers: {sidos.get('peak_tree_rss_mb', 0):.0f} MB) |",
         f"| lifetimes | {lifetimes['seconds']} s | {lifetimes.get('cpu_seconds', '–')} s "
         f"| {lifetimes['peak_rss_mb']:.0f} MB |",
         "",
