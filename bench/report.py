@@ -99,4 +99,29 @@ def markdown(results: dict) -> str:
             *_search("PostgreSQL", pg["search"]),
         ]
     lines.append(f"Search target (p95 < 100 ms): **{'met' if t['search_ok'] else 'NOT met'}**.")
+    if "analytics" in results:
+        lines += ["", *_analytics(results["analytics"])]
     return "\n".join(lines) + "\n"
+
+
+def _analytics(a: dict) -> list[str]:
+    sidos, lifetimes = a["sidos"], a["lifetimes"]
+    lines = [f"## Analytics recompute ({a['customers']:,} customers, {a['orders']:,} orders, SQLite)", "",
+             "Sidos: `recompute()` end to end (read, BG/NBD + MBG/NBD + Gamma-Gamma, RFM, CLV, churn, every "
+             "score written and published). lifetimes: read, summary, BetaGeoFitter, GammaGammaFitter, CLV; "
+             "nothing written. Same database, one after the other, in this run. Load average before/after: "
+             f"{a['load']['before']['loadavg_1_5_15']} / {a['load']['after']['loadavg_1_5_15']}.", ""]
+    if "error" in sidos or "error" in lifetimes:
+        return lines + [f"Sidos: {sidos}; lifetimes: {lifetimes}"]
+    lines += [
+        "| | wall | CPU | peak RSS |", "|---|---|---|---|",
+        f"| Sidos | {sidos['seconds']} s | {sidos.get('cpu_seconds', '–')} s | {sidos['peak_rss_mb']:.0f} MB "
+        f"(with its helpers: {sidos.get('peak_tree_rss_mb', 0):.0f} MB) |",
+        f"| lifetimes | {lifetimes['seconds']} s | {lifetimes.get('cpu_seconds', '–')} s "
+        f"| {lifetimes['peak_rss_mb']:.0f} MB |",
+        "",
+        f"Ratio (wall) {a.get('sidos_over_lifetimes')} (target ≤ 0.5): "
+        f"**{'met' if a.get('ratio_ok') else 'NOT met'}**; CPU ratio {a.get('sidos_over_lifetimes_cpu')}; "
+        f"memory under 4 GB: **{'met' if a.get('memory_ok') else 'NOT met'}**.",
+    ]
+    return lines

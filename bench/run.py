@@ -1,11 +1,14 @@
 """`make bench`: import and search figures for PRODUCT.md's targets, side by side with a reference.
 
-    .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres]
+    .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-analytics]
+                                  [--analytics-customers N]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
 executemany of the same parsed rows into one indexed table, with flat memory; orders import at
 least as fast per row; customer list search p95 under 100 ms at 1M customers on SQLite and
-PostgreSQL. Writes bench/results/<UTC date>-<hostname>[-N].json and a .md beside it.
+PostgreSQL; a full analytics recompute of 1,000,000 customers / 10,000,000 orders in at most half
+the time lifetimes takes (summary, BG/NBD, Gamma-Gamma, CLV), under 4 GB (bench/analytics_bench.py).
+Writes bench/results/<UTC date>-<hostname>[-N].json and a .md beside it.
 """
 
 import argparse
@@ -20,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import generate, machine, product, reference  # noqa: E402
+from bench import analytics_bench, generate, machine, product, reference  # noqa: E402
 from bench.report import markdown  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
@@ -90,6 +93,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     parser.add_argument("--orders", type=int, help="default: as many as customers")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-analytics", action="store_true", help="skip the analytics benchmark")
+    parser.add_argument("--analytics-customers", type=int, default=analytics_bench.DEFAULT_CUSTOMERS,
+                        help="customers of the analytics benchmark (about 10 orders each)")
     options = parser.parse_args()
     n = options.customers
     orders = options.orders or n
@@ -147,6 +153,12 @@ def main() -> None:
     checkpoint(results)
     if not options.skip_postgres:
         results["postgresql"] = postgres(customers_csv, empty_customers)
+    if not options.skip_analytics:
+        log(f"analytics: recompute vs lifetimes, {options.analytics_customers:,} customers")
+        results["analytics"] = analytics_bench.run(options.analytics_customers, 10.0, skip_lifetimes=False,
+                                                   timeout=3600, work=WORK)
+        log(f"  {results['analytics']}")
+        checkpoint(results)
     results["load_average"]["end"] = os.getloadavg()
     results["targets"] = targets(results)
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -186,6 +198,11 @@ def targets(results: dict) -> dict:
     if "postgresql" in results:
         out["search_postgresql_p95_ms"] = results["postgresql"]["search"]["second_pass"]["p95_ms"]
         out["search_postgresql_first_pass_p95_ms"] = results["postgresql"]["search"]["first_pass"]["p95_ms"]
+    if "analytics" in results:
+        analytics = results["analytics"]
+        out["analytics_sidos_over_lifetimes"] = analytics.get("sidos_over_lifetimes")
+        out["analytics_ratio_ok"] = analytics.get("ratio_ok", False)
+        out["analytics_memory_ok"] = analytics.get("memory_ok", False)
     out["search_ok"] = all(value < 100 for key, value in out.items() if key.startswith("search_") and
                            key.endswith("p95_ms"))
     return out

@@ -11,6 +11,8 @@
   least this are "worth saving".
 * SIDOS_ANALYTICS_BATCH_SIZE (50000): rows per insert transaction when scores are written (SQLite
   holds its write lock for about a second per 50,000 rows; fewer, larger commits write less).
+* SIDOS_ANALYTICS_ARROW (1): on SQLite, read orders and write scores as Arrow columns through the
+  ADBC helper process (arrowdb.py); 0 keeps to Django's connection (slower, same results).
 """
 
 import os
@@ -26,6 +28,10 @@ def _get(name: str, default, cast):
     return cast(raw) if raw not in (None, "") else default
 
 
+def _flag(value) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() not in ("0", "false", "no", "off")
+
+
 @dataclass(frozen=True)
 class AnalyticsConfig:
     time_unit: str = "week"
@@ -37,6 +43,7 @@ class AnalyticsConfig:
     flag_min_p_alive: float = 0.2
     worth_saving_decile: int = 8
     batch_size: int = 50_000
+    arrow: bool = True
 
 
 def load(**overrides) -> AnalyticsConfig:
@@ -50,6 +57,7 @@ def load(**overrides) -> AnalyticsConfig:
         "flag_min_p_alive": _get("SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE", 0.2, float),
         "worth_saving_decile": _get("SIDOS_ANALYTICS_WORTH_SAVING_DECILE", 8, int),
         "batch_size": _get("SIDOS_ANALYTICS_BATCH_SIZE", 50_000, int),
+        "arrow": _get("SIDOS_ANALYTICS_ARROW", True, _flag),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if values["time_unit"] not in ("day", "week"):

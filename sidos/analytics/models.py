@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sidos.analytics.reasons import reason_text
 from sidos.analytics.rfm import Segment
 from sidos.customers.models import Customer
 
@@ -88,7 +89,7 @@ class CustomerScore(models.Model):
     clv = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     value_decile = models.PositiveSmallIntegerField(null=True)
     churn_risk = models.FloatField(null=True)
-    churn_reason = models.CharField(max_length=300, blank=True)
+    # The reason as a code and numbers, put into words in the reader's language (reasons.py).
     churn_reason_data = models.JSONField(null=True, blank=True)
     gap_ratio = models.FloatField(null=True)
     usual_gap_days = models.FloatField(null=True)
@@ -109,6 +110,11 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"scores of customer {self.customer_id} as of {self.as_of}"
+
+    @property
+    def churn_reason(self) -> str:
+        """Why the customer is flagged, in the active language ("" when not flagged)."""
+        return reason_text(self.churn_reason_data)
 
 
 class BacktestReport(models.Model):

@@ -66,11 +66,16 @@ def value_distribution(scores: pl.DataFrame) -> list[dict]:
 def cohorts(orders, as_of: dt.date) -> list[dict]:
     """Share of each first-purchase-month cohort that bought again k months later (k = 0…11)."""
     days = prep.purchase_days(orders, as_of).select("customer_id", "day")
-    # One row per customer and month with a purchase; then each (cohort, offset) counts rows.
+    if not prep.is_daily(orders):  # a daily frame is sorted by customer and day already
+        days = days.sort("customer_id", "day")
+    # One row per customer and month with a purchase; then each (cohort, offset) counts rows. In
+    # customer-and-day order that is a row whose customer or month differs from the row before, and
+    # the cohort is the month of the customer's first row: no hashing of ten million rows.
+    new_customer = pl.col("customer_id").diff().fill_null(1) != 0
     monthly = (
         days.select("customer_id", month=pl.col("day").dt.year() * 12 + pl.col("day").dt.month() - 1)
-        .unique()
-        .with_columns(cohort=pl.col("month").min().over("customer_id"))
+        .filter(new_customer | (pl.col("month").diff().fill_null(1) != 0))
+        .with_columns(cohort=pl.when(new_customer).then(pl.col("month")).forward_fill())
     )
     active = (
         monthly.with_columns(offset=pl.col("month") - pl.col("cohort"))

@@ -21,5 +21,10 @@ from sidos.lib.cells import parse_date
 def recompute_scores(as_of: str | None = None, time_unit: str | None = None) -> dict:
     from sidos.analytics.actions import recompute
 
-    run = recompute(as_of=parse_date(as_of) if as_of else None, time_unit=time_unit)
+    run = recompute(
+        as_of=parse_date(as_of) if as_of else None,
+        time_unit=time_unit,
+        actor="analytics task",
+        channel="task",
+    )
     return {"run": run.pk, "customers": run.customers, "flagged": run.flagged}

@@ -8,7 +8,6 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from sidos.analytics import charts, queries
-from sidos.analytics.churn import reason_text
 
 register = template.Library()
 SPARK_MONTHS = 24
@@ -48,5 +47,5 @@ def customer_scores(customer):
         context["sparkline"] = charts.sparkline(
             monthly_values(scores.customer_id), title="purchases per month"
         )
-        context["reason"] = reason_text(scores.churn_reason_data) or scores.churn_reason
+        context["reason"] = scores.churn_reason
     return context

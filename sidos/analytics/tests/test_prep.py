@@ -2,7 +2,9 @@
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from sidos.analytics import prep
 
@@ -115,3 +117,61 @@ def test_it_can_list_the_purchase_days():
         with_days=True,
     )
     assert summary["days"][0].to_list() == [dt.date(2024, 1, 1), dt.date(2024, 1, 3)]
+
+
+def test_daily_gives_what_a_plain_group_by_customer_and_day_gives():
+    rng = np.random.default_rng(3)
+    n = 3000
+    orders = pl.DataFrame(
+        {
+            # Few customers and days: many customer-days with several orders, many with one.
+            "customer_id": rng.integers(1, 200, n),
+            "day": [dt.date(2023, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 200, n)],
+            "amount": [
+                None if k % 17 == 0 else float(a) for k, a in enumerate(rng.normal(30, 25, n).round(2))
+            ],
+            "status": [
+                "returned" if k % 23 == 0 else "cancelled" if k % 29 == 0 else "completed" for k in range(n)
+            ],
+        },
+        schema={"customer_id": pl.Int64, "day": pl.Date, "amount": pl.Float64, "status": pl.String},
+    )
+    amount = pl.col("amount")
+    expected = (
+        orders.filter(~pl.col("status").is_in(["returned", "cancelled"]))
+        .group_by("customer_id", "day")
+        .agg(
+            purchase=(amount.is_null() | (amount >= 0)).any(),
+            value=pl.when(amount >= 0).then(amount).sum(),
+            known=(amount >= 0).any(),
+            refund=pl.when(amount < 0).then(amount).sum(),
+        )
+        .with_columns(value=pl.when(pl.col("known")).then(pl.col("value")))
+        .drop("known")
+        .sort("customer_id", "day")
+    )
+    result = prep.daily(orders)
+    counts = orders.group_by("customer_id", "day").len()["len"]
+    assert (counts == 1).any() and (counts > 1).any()  # both paths of daily() ran
+    assert_frame_equal(result, expected.cast(prep.DAILY_SCHEMA))
+    assert result["customer_id"].flags["SORTED_ASC"]
+
+
+def test_cohort_retention_counts_each_customer_once_per_month_from_their_first_month():
+    from sidos.analytics import reports
+
+    rows = [
+        (1, "2024-01-03", 10.0),
+        (1, "2024-01-20", 10.0),  # the same month again: still one customer in month 0
+        (1, "2024-03-01", 10.0),
+        (2, "2024-01-15", 10.0),
+        (2, "2024-02-15", 10.0),
+        (3, "2024-02-10", 10.0),
+        (3, "2024-02-11", 10.0, "returned"),
+    ]
+    orders = frame(rows)
+    for source in (orders, prep.daily(orders)):
+        january, february = reports.cohorts(source, AS_OF)
+        assert january["cohort"] == "2024-01" and january["customers"] == 2
+        assert january["retention"][:4] == [1.0, 0.5, 0.5, 0.0]
+        assert february["customers"] == 1 and february["retention"][:2] == [1.0, 0.0]

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from sidos.analytics import actions
+from sidos.analytics import actions, scorestore
 from sidos.analytics.models import AnalyticsRun, CustomerScore, RunStatus
 from sidos.analytics.tests import factories
 from sidos.analytics.tests.cdnow import CALIBRATION_END, HOLDOUT_END, sample_orders
@@ -101,7 +101,7 @@ def test_it_scores_customers_without_orders_as_no_data(db):
 def test_a_failure_mid_write_leaves_the_previous_run_current(shop, settings):
     settings.SIDOS_ANALYTICS_BATCH_SIZE = 10
     first = actions.recompute(as_of=AS_OF)
-    real = actions.insert_chunk
+    real = scorestore.insert_chunk
     calls = []
 
     def failing(sql, rows):
@@ -110,7 +110,7 @@ def test_a_failure_mid_write_leaves_the_previous_run_current(shop, settings):
             raise RuntimeError("disk full")
         return real(sql, rows)
 
-    with mock.patch.object(actions, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
+    with mock.patch.object(scorestore, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
         actions.recompute(as_of=AS_OF + dt.timedelta(days=1))
     failed = AnalyticsRun.objects.exclude(pk=first.pk).get()
     assert failed.status == RunStatus.FAILED and "disk full" in failed.message
@@ -123,7 +123,7 @@ def test_a_failure_mid_write_leaves_the_previous_run_current(shop, settings):
 
 def test_re_running_after_a_failure_leaves_no_duplicates(shop, settings):
     settings.SIDOS_ANALYTICS_BATCH_SIZE = 10
-    real = actions.insert_chunk
+    real = scorestore.insert_chunk
     calls = []
 
     def failing(sql, rows):
@@ -132,7 +132,7 @@ def test_re_running_after_a_failure_leaves_no_duplicates(shop, settings):
             raise RuntimeError("killed")
         return real(sql, rows)
 
-    with mock.patch.object(actions, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
+    with mock.patch.object(scorestore, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
         actions.recompute(as_of=AS_OF)
     assert CustomerScore.objects.count() == 20  # two chunks were written before the crash
     run = actions.recompute(as_of=AS_OF)
@@ -219,7 +219,7 @@ def list_indexes() -> set[str]:
 
     with connection.cursor() as cursor:
         existing = connection.introspection.get_constraints(cursor, CustomerScore._meta.db_table)
-    return set(actions.LIST_INDEXES) & set(existing)
+    return set(scorestore.LIST_INDEXES) & set(existing)
 
 
 def test_a_large_write_rebuilds_the_list_indexes_and_writes_the_same_scores(shop, monkeypatch):
@@ -227,25 +227,25 @@ def test_a_large_write_rebuilds_the_list_indexes_and_writes_the_same_scores(shop
     expected = list(
         CustomerScore.objects.filter(run=plain)
         .order_by("customer_id")
-        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason")
+        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason_data")
     )
-    monkeypatch.setattr(actions, "REBUILD_INDEXES_ABOVE", 0)
+    monkeypatch.setattr(scorestore, "REBUILD_INDEXES_ABOVE", 0)
     run = actions.recompute(as_of=AS_OF)
     got = list(
         CustomerScore.objects.filter(run=run)
         .order_by("customer_id")
-        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason")
+        .values_list("customer_id", "segment", "clv", "churn_risk", "monetary", "churn_reason_data")
     )
     assert got == expected
-    assert list_indexes() == set(actions.LIST_INDEXES)
+    assert list_indexes() == set(scorestore.LIST_INDEXES)
 
 
 @sqlite_only
 def test_a_failure_while_the_list_indexes_are_dropped_restores_them(shop, settings, monkeypatch):
     settings.SIDOS_ANALYTICS_BATCH_SIZE = 10
-    monkeypatch.setattr(actions, "REBUILD_INDEXES_ABOVE", 0)
+    monkeypatch.setattr(scorestore, "REBUILD_INDEXES_ABOVE", 0)
     first = actions.recompute(as_of=AS_OF)
-    real = actions.insert_chunk
+    real = scorestore.insert_chunk
     calls = []
 
     def failing(sql, rows):
@@ -255,10 +255,10 @@ def test_a_failure_while_the_list_indexes_are_dropped_restores_them(shop, settin
             raise RuntimeError("disk full")
         return real(sql, rows)
 
-    with mock.patch.object(actions, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
+    with mock.patch.object(scorestore, "insert_chunk", side_effect=failing), pytest.raises(RuntimeError):
         actions.recompute(as_of=AS_OF + dt.timedelta(days=1))
     assert AnalyticsRun.objects.current() == first
-    assert list_indexes() == set(actions.LIST_INDEXES)
+    assert list_indexes() == set(scorestore.LIST_INDEXES)
 
 
 @sqlite_only
@@ -269,7 +269,7 @@ def test_a_recompute_builds_list_indexes_a_killed_run_left_missing(shop):
         cursor.execute('DROP INDEX "score_segment_list"')
     assert list_indexes() == {"score_at_risk_list"}
     actions.recompute(as_of=AS_OF)
-    assert list_indexes() == set(actions.LIST_INDEXES)
+    assert list_indexes() == set(scorestore.LIST_INDEXES)
 
 
 def test_missing_values_are_stored_as_null(shop):
@@ -279,3 +279,33 @@ def test_missing_values_are_stored_as_null(shop):
     assert CustomerScore.objects.filter(run=run, churn_reason_data__isnull=True).count() == (
         CustomerScore.objects.filter(run=run, flagged=False).count()
     )
+
+
+def test_it_writes_one_audit_entry_naming_who_ran_it_and_how_many_customers(shop):
+    from sidos.privacy.models import AuditEntry
+
+    run = actions.recompute(as_of=AS_OF, actor="nightly task", channel="task")
+    entry = AuditEntry.objects.get(target_type="analytics_run")
+    assert entry.target_id == str(run.pk)
+    assert entry.actor_label == "nightly task" and entry.channel == "task"
+    assert entry.changes["customers"] == len(shop) == run.customers
+    assert entry.changes["status"] == RunStatus.DONE
+    assert f"{len(shop)} customers" in entry.summary
+
+
+def test_the_recompute_command_audits_itself_as_the_command(shop):
+    from sidos.privacy.models import AuditEntry
+
+    run_json("analytics-recompute", "--as-of", AS_OF.isoformat())
+    entry = AuditEntry.objects.get(target_type="analytics_run")
+    assert entry.actor_label.startswith("analytics-recompute command") and entry.channel == "cli"
+
+
+def test_a_failed_recompute_is_audited_as_failed(shop):
+    from sidos.privacy.models import AuditEntry
+
+    failing = mock.patch.object(actions, "write_scores", side_effect=RuntimeError("disk full"))
+    with failing, pytest.raises(RuntimeError):
+        actions.recompute(as_of=AS_OF)
+    entry = AuditEntry.objects.get(target_type="analytics_run")
+    assert entry.changes["status"] == RunStatus.FAILED and "disk full" in entry.summary

@@ -1,3 +1,4 @@
+import getpass
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,7 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_of = date_argument(options["as_of"], "--as-of") if options["as_of"] else None
         try:
-            run = recompute(as_of=as_of, time_unit=options["time_unit"])
+            run = recompute(
+                as_of=as_of,
+                time_unit=options["time_unit"],
+                actor=f"analytics-recompute command (OS user {getpass.getuser()})",
+                channel="cli",
+            )
         except ValueError as error:
             raise CommandError(str(error), returncode=2)
         summary = {
