@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sidos.customers",
     "sidos.orders",
     "sidos.analytics",
+    "sidos.mail",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,16 @@ def _email_settings(url: str) -> dict:
 
 
 globals().update(_email_settings(EMAIL_URL))
+
+# Mail in (sidos.mail): the IMAP mailbox `sidos mail-poll` reads, and who handles each accepted message.
+SIDOS_IMAP_URL = env_str("SIDOS_IMAP_URL", "")
+# After a message is taken: "flag" (mark \Seen), "move:FOLDER" or "delete".
+SIDOS_IMAP_PROCESSED = env_str("SIDOS_IMAP_PROCESSED", "flag")
+SIDOS_INBOUND_MAIL_HANDLER = env_str("SIDOS_INBOUND_MAIL_HANDLER", "sidos.servicedesk.inbound.handle_message")
+SIDOS_MAIL_DOMAIN = env_str("SIDOS_MAIL_DOMAIN", "")  # right-hand side of generated Message-IDs
+SIDOS_MAIL_MAX_ATTACHMENT_BYTES = env_int("SIDOS_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+SIDOS_MAIL_MAX_ATTEMPTS = env_int("SIDOS_MAIL_MAX_ATTEMPTS", 8)
+SIDOS_SMTP_TIMEOUT = env_int("SIDOS_SMTP_TIMEOUT", 30)
 
 # Background work: the database backend and `sidos worker` by default; Redis (RQ) to scale out.
 TASK_BACKEND = env_str("SIDOS_TASK_BACKEND", "database")
