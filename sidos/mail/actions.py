@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sidos.mail.models import (
     DeliveryReport,
+    ImapCursor,
     InboundMessage,
     InboundReason,
     InboundStatus,
@@ -228,3 +229,18 @@ def quarantine_unstored(*, raw: bytes, source: str, message_id: str, error: str)
         row = store_inbound(raw=raw, message_id=message_id, source=source, from_address="", subject="")
         finish_inbound(row, InboundStatus.FAILED, InboundReason.HANDLER_ERROR, error)
     return row
+
+
+def imap_cursor(mailbox: str, uidvalidity: int) -> int:
+    """The highest UID already taken from this mailbox; 0 when new or its UIDVALIDITY changed."""
+    cursor, _ = ImapCursor.objects.get_or_create(mailbox=mailbox[:500], defaults={"uidvalidity": uidvalidity})
+    if cursor.uidvalidity != uidvalidity:
+        cursor.uidvalidity, cursor.last_uid = uidvalidity, 0
+        cursor.save(update_fields=["uidvalidity", "last_uid", "updated_at"])
+    return cursor.last_uid
+
+
+def advance_imap_cursor(mailbox: str, uidvalidity: int, uid: int) -> None:
+    ImapCursor.objects.filter(mailbox=mailbox[:500], uidvalidity=uidvalidity, last_uid__lt=uid).update(
+        last_uid=uid, updated_at=timezone.now()
+    )

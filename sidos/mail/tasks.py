@@ -46,7 +46,9 @@ def send_one(message_id: int) -> str:
         message = actions.mark_attempt_failed(message, f"{type(error).__name__}: {error}")
         log.warning("sending mail %s failed (attempt %s): %s", message.pk, message.attempts, error)
         if message.status == OutboundStatus.QUEUED:
-            send_outbound.using(run_after=message.next_attempt_at).enqueue(message.pk)
+            # Backends that cannot defer (immediate) leave the retry to `sidos mail-send-due`.
+            if send_outbound.get_backend().supports_defer:
+                send_outbound.using(run_after=message.next_attempt_at).enqueue(message.pk)
             return "retry"
         return "failed"
     actions.mark_sent(message)
