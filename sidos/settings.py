@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sidos.orders",
     "sidos.analytics",
     "sidos.mail",
+    "sidos.servicedesk",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,13 @@ SIDOS_MAIL_DOMAIN = env_str("SIDOS_MAIL_DOMAIN", "")  # right-hand side of gener
 SIDOS_MAIL_MAX_ATTACHMENT_BYTES = env_int("SIDOS_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 SIDOS_MAIL_MAX_ATTEMPTS = env_int("SIDOS_MAIL_MAX_ATTEMPTS", 8)
 SIDOS_SMTP_TIMEOUT = env_int("SIDOS_SMTP_TIMEOUT", 30)
+
+# Service desk: the address customers' links point at, the acknowledgement of new tickets, CSAT links,
+# and the public contact form's rate limit (posts per client address per hour).
+SIDOS_PUBLIC_URL = env_str("SIDOS_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
+SIDOS_SERVICEDESK_ACKNOWLEDGE = env_bool("SIDOS_SERVICEDESK_ACKNOWLEDGE", True)
+SIDOS_CSAT_LINK_DAYS = env_int("SIDOS_CSAT_LINK_DAYS", 14)
+SIDOS_CONTACT_FORM_PER_HOUR = env_int("SIDOS_CONTACT_FORM_PER_HOUR", 5)
 
 # Background work: the database backend and `sidos worker` by default; Redis (RQ) to scale out.
 TASK_BACKEND = env_str("SIDOS_TASK_BACKEND", "database")
