@@ -121,7 +121,13 @@ class DovecotServer:
     def start(self):
         for name in ("run", "state", "home"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
-        (self.root / "passwd").write_text("")
+        # All users up front: Dovecot re-reads a changed passwd-file by its mtime, which misses a
+        # second change within the same second.
+        (self.root / "passwd").write_text(
+            "".join(
+                f"{user}:{{PLAIN}}{password}\n" for user, password in map(self.credentials, range(1, 101))
+            )
+        )
         if os.getuid() == 0:
             account = pwd.getpwnam("dovecot")
             uid, gid = account.pw_uid, account.pw_gid
@@ -151,13 +157,14 @@ class DovecotServer:
         path = self.root / "dovecot.log"
         return path.read_text() if path.exists() else ""
 
+    @staticmethod
+    def credentials(number: int) -> tuple[str, str]:
+        return f"desk{number}", f"pw-{number}-secret"
+
     def add_user(self) -> tuple[str, str]:
         """A fresh mailbox per test."""
         self.count += 1
-        user, password = f"desk{self.count}", f"pw-{self.count}-secret"
-        with (self.root / "passwd").open("a") as passwd:
-            passwd.write(f"{user}:{{PLAIN}}{password}\n")
-        return user, password
+        return self.credentials(self.count)
 
     def stop(self):
         if self.process and self.process.poll() is None:
