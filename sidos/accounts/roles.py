@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.view_faqarticle",
         "servicedesk.add_faqarticle",
         "servicedesk.change_faqarticle",
+        "servicedesk.view_servicedesk_reports",
     ],
     Role.MARKETER: [
         "customers.view_customer",

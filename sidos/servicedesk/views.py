@@ -117,6 +117,7 @@ def bulk(request):
 def ticket_detail(request, pk: int):
     ticket = _ticket_for(request, pk)
     audit.record(request.user, AuditAction.VIEW, "ticket", pk, customer_id=ticket.customer_id)
+    now = timezone.now()
     thread = list(ticket.messages.select_related("author", "outbound").prefetch_related("attachments"))
     canned = CannedResponse.objects.filter(Q(queue__isnull=True) | Q(queue=ticket.queue_id))
     return render(
@@ -126,7 +127,8 @@ def ticket_detail(request, pk: int):
             "ticket": ticket,
             "thread": thread,
             "events": ticket.events.select_related("actor").order_by("-created_at", "-id")[:100],
-            "clocks": sla.clocks(ticket, timezone.now()),
+            "now": now,
+            "clocks": sla.clocks(ticket, now),
             "canned": [(item, actions.fill_placeholders(item.body, ticket)) for item in canned],
             "reply_form": ReplyForm(),
             "note_form": NoteForm(),
