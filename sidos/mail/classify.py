@@ -43,13 +43,13 @@ class Verdict:
 
 
 def _duplicate(reading: Reading, row_pk: int | None) -> Verdict | None:
-    done = [InboundStatus.CREATED, InboundStatus.THREADED, InboundStatus.IGNORED]
-    earlier = InboundMessage.objects.filter(message_id=reading.parsed.message_id, status__in=done)
-    if row_pk is not None:
-        earlier = earlier.exclude(pk=row_pk)
-    first = earlier.order_by("pk").values_list("pk", flat=True).first()
-    if first is not None:
-        return Verdict(InboundReason.DUPLICATE, f"Message-ID already received as inbound #{first}")
+    # Filter the status in Python: with it in the WHERE clause SQLite may prefer the status index,
+    # which matches nearly every row, over the message_id one.
+    done = {InboundStatus.CREATED, InboundStatus.THREADED, InboundStatus.IGNORED}
+    same = InboundMessage.objects.filter(message_id=reading.parsed.message_id).values_list("pk", "status")
+    earlier = [pk for pk, status in same if status in done and pk != row_pk]
+    if earlier:
+        return Verdict(InboundReason.DUPLICATE, f"Message-ID already received as inbound #{min(earlier)}")
     return None
 
 

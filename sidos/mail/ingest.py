@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from sidos.mail import actions
 from sidos.mail.classify import classify
 from sidos.mail.models import InboundMessage, InboundReason, InboundStatus
-from sidos.mail.parsing import generated_message_id, read_message
+from sidos.mail.parsing import Reading, generated_message_id, read_message
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,19 @@ def inbound_handler():
 
 def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
     """Take one message; returns 'created', 'threaded', 'ignored' or 'failed'."""
+    handler = handler or inbound_handler()
+    reading, error = _read(raw)
     try:
         with transaction.atomic():
+            parsed = reading.parsed if reading else None
             row = actions.store_inbound(
-                raw=raw, message_id=generated_message_id(raw), source=source, from_address="", subject=""
+                raw=raw,
+                message_id=parsed.message_id if parsed else generated_message_id(raw),
+                source=source,
+                from_address=parsed.from_address if parsed else "",
+                subject=parsed.subject if parsed else "",
             )
-            return _process(row, raw, handler)
+            return _process(row, reading, error, handler)
     except Exception as error:  # the database itself failed; keep the bytes in a fresh transaction
         log.exception("mail ingest of %s failed outside the handler", source or "a message")
         actions.quarantine_unstored(
@@ -51,21 +58,19 @@ def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
         return "failed"
 
 
-def _process(row: InboundMessage, raw: bytes, handler) -> str:
+def _read(raw: bytes) -> tuple[Reading | None, str]:
     try:
-        reading = read_message(raw)
-    except Exception as error:
-        actions.finish_inbound(
-            row, InboundStatus.FAILED, InboundReason.UNPARSEABLE, f"{type(error).__name__}: {error}"
-        )
+        return read_message(raw), ""
+    except Exception as error:  # whatever the parser hits, the message is quarantined, not lost
+        return None, f"{type(error).__name__}: {error}"
+
+
+def _process(row: InboundMessage, reading: Reading | None, error: str, handler) -> str:
+    if reading is None:
+        actions.finish_inbound(row, InboundStatus.FAILED, InboundReason.UNPARSEABLE, error)
         return "failed"
     parsed = reading.parsed
-    row.message_id = parsed.message_id
-    row.from_address = parsed.from_address[:320]
-    row.subject = parsed.subject[:500]
-    row.save(update_fields=["message_id", "from_address", "subject"])
     notes = "\n".join(reading.notes)
-
     verdict = classify(reading, row.pk)
     if verdict is not None:
         if verdict.reports:
@@ -74,8 +79,6 @@ def _process(row: InboundMessage, raw: bytes, handler) -> str:
             row, InboundStatus.IGNORED, verdict.reason, "\n".join(filter(None, [verdict.detail, notes]))
         )
         return "ignored"
-
-    handler = handler or inbound_handler()
     try:
         # A savepoint: a handler that fails halfway leaves nothing of its own behind.
         with transaction.atomic():
@@ -109,4 +112,9 @@ def retry_one(pk: int, *, handler=None) -> str:
         row = InboundMessage.objects.select_for_update().filter(pk=pk, status=InboundStatus.FAILED).first()
         if row is None:
             return "ignored"
-        return _process(row, bytes(row.raw), handler)
+        reading, error = _read(bytes(row.raw))
+        if reading is not None:
+            row.message_id, row.from_address = reading.parsed.message_id, reading.parsed.from_address[:320]
+            row.subject = reading.parsed.subject[:500]
+            row.save(update_fields=["message_id", "from_address", "subject"])
+        return _process(row, reading, error, handler or inbound_handler())
