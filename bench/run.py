@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     parser.add_argument("--orders", type=int, help="default: as many as customers")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-mail", action="store_true", help="skip ingesting 10,000 messages")
     options = parser.parse_args()
     n = options.customers
     orders = options.orders or n
@@ -145,6 +146,13 @@ def main() -> None:
     checkpoint(results)
     if not options.skip_postgres:
         results["postgresql"] = postgres(customers_csv, empty_customers)
+    if not options.skip_mail:
+        from bench import mail_ingest_bench
+
+        log("mail-ingest: 10,000 messages from a maildir, with and without ticket creation")
+        results["mail_ingest"] = mail_ingest_bench.run(10_000)
+        log(f"  {results['mail_ingest']['targets']}")
+        checkpoint(results)
     results["targets"] = targets(results)
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
