@@ -235,6 +235,45 @@ def run(count: int) -> dict:
     return results
 
 
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        f"# mail-ingest, {results['messages']:,} messages ({results['started_at']})",
+        "",
+        f"Machine: {m['hostname']}, {m['cpu_model']}, {m['cpu_cores']} cores, {m['memory_gib']} GiB, "
+        f"Python {m['python']}, SQLite {m['sqlite']}. Load average before {results['load_average_before']}, "
+        f"after {results['load_average_after']} (shared machine).",
+        "",
+        "| run | messages | seconds (net of startup) | messages/s | target 200/s |",
+        "|---|---|---|---|---|",
+    ]
+    for key in ("reference_parse_only", "reference_parse_only_compat32", "sidos_no_tickets", "sidos_tickets"):
+        run = results[key]
+        if "per_second" not in run:
+            lines.append(f"| {key} | – | – | – | {run.get('skipped', '')} |")
+            continue
+        seconds = run.get("net_seconds", run["seconds"])
+        verdict = (
+            ""
+            if key.startswith("reference")
+            else ("ok" if run["per_second"] >= TARGET_PER_SECOND else "MISSED")
+        )
+        lines.append(
+            f"| {key} | {run['messages']:,} | {seconds:.1f} s | {run['per_second']:.0f} | {verdict} |"
+        )
+    lines += [
+        "",
+        "Summaries: "
+        + "; ".join(
+            f"{key} {results[key]['summary']}"
+            for key in ("sidos_no_tickets", "sidos_tickets")
+            if "summary" in results[key]
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
@@ -242,6 +281,7 @@ def main() -> None:
     results = run(options.messages)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"mail-ingest-{dt.datetime.now(dt.UTC):%Y-%m-%d}-{results['machine']['hostname']}"
+    stem.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
     stem.with_suffix(".json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -1,6 +1,6 @@
 """`make bench`: import and search figures for PRODUCT.md's targets, side by side with a reference.
 
-    .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres]
+    .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-mail]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
 executemany of the same parsed rows into one indexed table, with flat memory; orders import at
