@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from sidos.mail import actions, ingest
 
 DEFAULT_PORTS = {"imap": 143, "imap+starttls": 143, "imaps": 993}
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 class PollError(Exception):
@@ -49,6 +50,11 @@ def parse_imap_url(url: str) -> ImapConfig:
         )
     if not parsed.hostname or not parsed.username:
         raise ImproperlyConfigured("SIDOS_IMAP_URL needs a user and a host: imaps://user:password@host/INBOX")
+    if parsed.scheme == "imap" and parsed.hostname not in LOOPBACK and not settings.DEBUG:
+        # The password would cross the network in clear text.
+        raise ImproperlyConfigured(
+            "SIDOS_IMAP_URL: use imaps:// or imap+starttls:// for a host other than loopback"
+        )
     return ImapConfig(
         scheme=parsed.scheme,
         host=parsed.hostname,

@@ -122,3 +122,12 @@ def test_an_unknown_imap_scheme_is_refused():
 
     with pytest.raises(ImproperlyConfigured, match="scheme"):
         imap.parse_imap_url("pop3://u:p@host")
+
+
+def test_plain_imap_to_another_host_is_refused_outside_debug(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.DEBUG = False
+    with pytest.raises(ImproperlyConfigured, match="imaps://"):
+        imap.parse_imap_url("imap://u:p@mail.example.com/INBOX")
+    assert imap.parse_imap_url("imap://u:p@127.0.0.1:1143/INBOX").port == 1143
