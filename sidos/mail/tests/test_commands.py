@@ -107,3 +107,18 @@ def test_retry_failed_reprocesses_the_quarantine(settings, handled):
     settings.SIDOS_INBOUND_MAIL_HANDLER = "sidos.mail.tests.handlers.record"
     code, out, _ = run("--retry-failed", "--json")
     assert (code, summary(out)) == (0, {"created": 1, "threaded": 0, "ignored": 0, "failed": 0})
+
+
+def test_a_database_outage_exits_75_so_an_mta_retries(handled, monkeypatch):
+    # A mock: a database that fails mid-command cannot be caused from inside the test's transaction.
+    from django.db import OperationalError
+
+    from sidos.mail import actions
+
+    def down(**fields):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(actions, "store_inbound", down)
+    code, out, err = run(str(EML / "fi_utf8_qp.eml"), "--json")
+    assert code == 75 and "database unavailable" in err
+    assert summary(out)["created"] == 0

@@ -2,6 +2,7 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from sidos.mail import ingest, sources
 
@@ -30,26 +31,38 @@ class Command(BaseCommand):
             raise CommandError(f"SIDOS_INBOUND_MAIL_HANDLER cannot be imported: {error}", returncode=2)
         if options["retry_failed"]:
             summary.update(ingest.retry_failed(handler=handler))
-        for label, path in sources.expand(options["paths"]):
-            try:
-                raw = sys.stdin.buffer.read() if path is None else path.read_bytes()
-            except OSError as error:
-                unreadable.append(label)
-                self.stderr.write(f"{label}: cannot read: {error.strerror or error}")
-                continue
-            outcome = ingest.ingest_bytes(raw, source=label, handler=handler)
-            summary[outcome] += 1
-            if outcome == "failed":
-                self.stderr.write(f"{label}: failed, kept in quarantine (sidos mail-ingest --retry-failed)")
+        try:
+            for label, path in sources.expand(options["paths"]):
+                try:
+                    raw = sys.stdin.buffer.read() if path is None else path.read_bytes()
+                except OSError as error:
+                    unreadable.append(label)
+                    self.stderr.write(f"{label}: cannot read: {error.strerror or error}")
+                    continue
+                outcome = ingest.ingest_bytes(raw, source=label, handler=handler)
+                summary[outcome] += 1
+                if outcome == "failed":
+                    self.stderr.write(
+                        f"{label}: failed, kept in quarantine (sidos mail-ingest --retry-failed)"
+                    )
+        except DatabaseError as error:
+            # Not even the quarantine could be written. 75 is EX_TEMPFAIL: an MTA piping mail in
+            # keeps the message and tries again, instead of bouncing it.
+            self.stderr.write(f"database unavailable, the current message was not stored: {error}")
+            self._summary(summary.as_dict(), options)
+            sys.exit(75)
         result = summary.as_dict()
         processed = sum(result.values())
         if unreadable:
             result["unreadable"] = len(unreadable)
-        if options["json"]:
-            self.stdout.write(json.dumps(result))
-        else:
-            self.stdout.write(", ".join(f"{key}: {value}" for key, value in result.items()))
+        self._summary(result, options)
         if processed == 0 and (unreadable or options["paths"]):
             sys.exit(2)
         if result["failed"] or unreadable:
             sys.exit(1)
+
+    def _summary(self, result: dict, options) -> None:
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+        else:
+            self.stdout.write(", ".join(f"{key}: {value}" for key, value in result.items()))
