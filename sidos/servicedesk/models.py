@@ -107,6 +107,16 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        try:
+            self.calendar()
+        except (ValueError, TypeError, KeyError, LookupError, NotImplementedError) as error:
+            # Bad hours, an unknown time zone (ZoneInfoNotFoundError is a KeyError), an unknown holiday
+            # country (the holidays package raises NotImplementedError).
+            raise ValidationError(f"{self.name or 'calendar'}: {error}")
+
     def calendar(self):
         from sidos.servicedesk.sla import calendar_for
 

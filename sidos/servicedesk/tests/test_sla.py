@@ -160,3 +160,15 @@ def test_resolved_tickets_are_never_escalated():
         update_ticket(None, ticket, {"status": Status.RESOLVED})
     with freeze_time("2026-03-20 09:00:00+02:00"):
         assert escalation.sweep() == {"warned": 0, "escalated": 0}
+
+
+def test_a_calendar_with_bad_hours_or_zone_is_refused_with_its_reason():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="not a span"):
+        BusinessCalendar(name="Bad", hours={"0": [[600, 500]]}).full_clean()
+    with pytest.raises(ValidationError, match="Mars"):
+        BusinessCalendar(name="Bad zone", time_zone="Mars/Olympus").full_clean()
+    with pytest.raises(ValidationError):
+        BusinessCalendar(name="Bad country", holiday_country="QQ").full_clean()
+    BusinessCalendar(name="Fine", hours={"5": [[600, 900]]}, holiday_country="SE").full_clean()
