@@ -1,6 +1,7 @@
 """`make bench`: import and search figures for PRODUCT.md's targets, side by side with a reference.
 
     .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-mail]
+                                [--skip-tickets] [--tickets N]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
 executemany of the same parsed rows into one indexed table, with flat memory; orders import at
@@ -91,6 +92,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, help="default: as many as customers")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-mail", action="store_true", help="skip ingesting 10,000 messages")
+    parser.add_argument("--skip-tickets", action="store_true", help="skip the 1M-ticket list benchmark")
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the list benchmark")
     options = parser.parse_args()
     n = options.customers
     orders = options.orders or n
@@ -152,6 +155,14 @@ def main() -> None:
         log("mail-ingest: 10,000 messages from a maildir, with and without ticket creation")
         results["mail_ingest"] = mail_ingest_bench.run(10_000)
         log(f"  {results['mail_ingest']['targets']}")
+        checkpoint(results)
+    if not options.skip_tickets:
+        from bench import tickets_bench
+
+        log(f"tickets: the default queue view at {options.tickets:,} tickets (own result file too)")
+        tickets = tickets_bench.run(options.tickets, skip_postgres=options.skip_postgres)
+        results["tickets"] = {"targets": tickets["targets"], "load_at_start": tickets["load_at_start"]}
+        log(f"  {results['tickets']['targets']}")
         checkpoint(results)
     results["targets"] = targets(results)
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
