@@ -1,5 +1,6 @@
 """Reading RFC 5322 messages into ParsedMessage, the interface with the inbound handler (servicedesk)."""
 
+import base64
 import hashlib
 import mimetypes
 import re
@@ -140,11 +141,24 @@ def _date(message: Message, fallback: datetime) -> datetime:
     return parsed
 
 
-def _part_text(part: Message) -> str:
+def _payload_bytes(part: Message) -> bytes | None:
+    """The decoded body of a leaf part. Broken base64 (cut off, stray characters) yields what it can,
+    where the email package would hand back the undecoded text."""
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    payload = part.get_payload()
+    if encoding == "base64" and isinstance(payload, str):
+        data = re.sub(rb"[^A-Za-z0-9+/]", b"", payload.encode("ascii", "ignore"))
+        if len(data) % 4 == 1:
+            data = data[:-1]
+        return base64.b64decode(data + b"=" * (-len(data) % 4))
     try:
-        payload = part.get_payload(decode=True)
+        return part.get_payload(decode=True)
     except Exception:
-        payload = None
+        return None
+
+
+def _part_text(part: Message) -> str:
+    payload = _payload_bytes(part)
     if payload is None:
         payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
     try:
@@ -205,10 +219,10 @@ def _attachment_bytes(part: Message) -> bytes:
     payload = part.get_payload()
     if isinstance(payload, list):  # message/delivery-status and other header-block parts
         return b"\n".join(block.as_bytes(policy=policy.compat32) for block in payload)
-    try:
-        return part.get_payload(decode=True) or b""
-    except Exception:
+    content = _payload_bytes(part)
+    if content is None:
         return str(part.get_payload()).encode("utf-8", "surrogateescape")
+    return content
 
 
 def generated_message_id(raw: bytes) -> str:

@@ -133,3 +133,23 @@ def test_it_rejects_bytes_that_are_not_a_message(eml):
         read_message(eml("not_a_message.eml"))
     with pytest.raises(ValueError, match="empty"):
         read_message(b"\r\n")
+
+
+def test_it_reads_what_it_can_of_a_truncated_base64_body(eml):
+    raw = eml("ru_cp1251_base64.eml")
+    body_start = raw.index(b"\r\n\r\n") + 4
+    broken = raw[: body_start + 61] + b"!!\r\n"  # cut mid-line, with junk after it
+    message = read_message(broken).parsed
+    assert message.subject == "Жалоба: разбитый чайник"
+    assert message.text.startswith("Здравствуйте")
+
+
+def test_a_message_whose_only_part_is_an_attachment_has_no_text(eml):
+    raw = (
+        b"From: a@example.fi\r\nTo: b@example.fi\r\nSubject: scan\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: application/pdf; name=scan.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"JVBERi0xLjQK\r\n"
+    )
+    message = read_message(raw).parsed
+    assert message.text == "" and message.html is None
+    assert [(a.filename, a.content) for a in message.attachments] == [("scan.pdf", b"%PDF-1.4\n")]
