@@ -48,7 +48,7 @@ def acknowledge(ticket, *, in_reply_to: str | None):
         text=text,
         in_reply_to=in_reply_to,
         references=[in_reply_to] if in_reply_to else [],
-        headers={"Auto-Submitted": "auto-replied"},
+        auto_submitted=True,
         purpose="service",
         related=f"servicedesk.ticket:{ticket.pk}",
     )

@@ -172,3 +172,15 @@ def test_a_calendar_with_bad_hours_or_zone_is_refused_with_its_reason():
     with pytest.raises(ValidationError):
         BusinessCalendar(name="Bad country", holiday_country="QQ").full_clean()
     BusinessCalendar(name="Fine", hours={"5": [[600, 900]]}, holiday_country="SE").full_clean()
+
+
+def test_the_sla_command_prints_a_json_summary_last(capsys):
+    import json
+
+    from django.core.management import call_command
+
+    with freeze_time("2026-03-10 09:00:00+02:00"):
+        make_ticket()
+    with freeze_time("2026-03-12 09:30:00+02:00"):
+        call_command("servicedesk-sla", "--json")
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"warned": 0, "escalated": 1}
