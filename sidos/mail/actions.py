@@ -150,7 +150,11 @@ def mark_attempt_failed(message: OutboundMessage, error: str) -> OutboundMessage
 
 
 def requeue_stale_sending(older_than: timedelta = timedelta(minutes=15)) -> int:
-    """Messages left 'sending' by a worker that died mid-conversation go back to the queue."""
+    """Messages left 'sending' by a worker that died mid-conversation go back to the queue.
+
+    If the server had already accepted one, it goes out twice: SMTP has no way to ask, and a
+    duplicate is better than a lost reply.
+    """
     cutoff = timezone.now() - older_than
     return OutboundMessage.objects.filter(status=OutboundStatus.SENDING, updated_at__lt=cutoff).update(
         status=OutboundStatus.QUEUED,
