@@ -32,7 +32,11 @@ def _breaches(ticket: Ticket, now: dt.datetime) -> list[str]:
 @transaction.atomic
 def escalate(ticket: Ticket, what: list[str], now: dt.datetime) -> None:
     """Raise the priority one step, tell the queue lead by e-mail, and record it."""
-    ticket = Ticket.objects.select_for_update().select_related("queue__lead", "customer").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue__lead", "customer")
+        .get(pk=ticket.pk)
+    )
     old = ticket.priority
     position = PRIORITY_ORDER.index(old)
     ticket.priority = PRIORITY_ORDER[min(position + 1, len(PRIORITY_ORDER) - 1)]
