@@ -241,6 +241,9 @@ class Ticket(models.Model):
                 name="ticket_assignee_open",
                 condition=models.Q(is_open=True),
             ),
+            # "All" and the closed statuses list newest first.
+            models.Index(fields=["-created_at", "-id"], name="ticket_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_newest"),
             models.Index(fields=["customer", "-created_at"], name="ticket_per_customer"),
             models.Index(fields=["queue", "created_at"], name="ticket_queue_created"),
         ]

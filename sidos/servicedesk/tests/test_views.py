@@ -204,3 +204,15 @@ def test_the_pages_are_in_finnish_too(agent_client):
     make_ticket()
     page = agent_client.get(LIST, HTTP_ACCEPT_LANGUAGE="fi").content.decode()
     assert "Tiketit" in page
+
+
+def test_the_status_filter_shows_closed_tickets_newest_first(agent_client):
+    older = make_ticket(subject="Older done")
+    newer = make_ticket(subject="Newer done")
+    for ticket in (older, newer):
+        actions.update_ticket(None, ticket, {"status": Status.RESOLVED})
+    make_ticket(subject="Still open")
+    page = agent_client.get(LIST, {"status": "resolved"}).content.decode()
+    assert "Still open" not in page and page.index("Newer done") < page.index("Older done")
+    assert "Still open" in agent_client.get(LIST, {"status": "all"}).content.decode()
+    assert "Older done" in agent_client.get(LIST, {"q": older.reference}).content.decode()
