@@ -1,6 +1,8 @@
 """Delivery status notifications (RFC 3464): who bounced, how, and which of our messages it was."""
 
+import base64
 import email
+import quopri
 import re
 from dataclasses import dataclass
 from email import policy
@@ -37,12 +39,20 @@ def _typed_value(value: str | None) -> str:
 
 def _field_blocks(part: Message) -> list[dict[str, str]]:
     payload = part.get_payload()
-    if isinstance(payload, list):
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if isinstance(payload, list) and encoding not in ("base64", "quoted-printable"):
         blocks = [{key.lower(): str(value) for key, value in block.items()} for block in payload]
     else:
-        # Some MTAs send the status part base64-encoded, which the parser leaves as one string.
-        raw = part.get_payload(decode=True) or b""
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(payload)
+        # Some MTAs (Exchange among them) encode the status part; the parser then reads the encoded
+        # text as header blocks, or leaves it as one string.
+        if isinstance(payload, list):
+            payload = "\n\n".join(block.as_string() for block in payload)
+        raw = payload.encode("ascii", "ignore")
+        if encoding == "base64":
+            raw = base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", raw) + b"==")
+        elif encoding == "quoted-printable":
+            raw = quopri.decodestring(raw)
+        text = raw.decode("utf-8", errors="replace")
         blocks = []
         for chunk in re.split(r"\r?\n\s*\r?\n", text):
             fields = email.message_from_string(chunk.strip() + "\n", policy=policy.compat32)

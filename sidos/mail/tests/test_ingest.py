@@ -174,3 +174,10 @@ def test_failed_messages_are_processed_again_once_the_handler_works(eml, setting
     statuses = list(InboundMessage.objects.order_by("pk").values_list("status", "attempts"))
     assert statuses == [("created", 2), ("created", 2), ("failed", 2)]
     assert ingest.retry_failed().as_dict()["created"] == 0  # nothing re-run twice
+
+
+def test_it_reads_a_delivery_status_part_sent_base64_encoded(eml, handled):
+    assert ingest.ingest_bytes(eml("exchange_ndr_base64_status.eml")) == "ignored"
+    report = DeliveryReport.objects.get()
+    assert (report.recipient, report.action, report.status) == ("tuntematon@example.fi", "failed", "5.1.1")
+    assert report.remote_mta == "mx1.example.fi"
