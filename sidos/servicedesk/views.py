@@ -55,6 +55,12 @@ def filtered_tickets(user, form: TicketFilterForm):
     tickets = Ticket.objects.visible_to(user)
     data = form.cleaned_data if form.is_valid() else {}
     status = data.get("status") or ""
+    query = (data.get("q") or "").strip()
+    # Only with its prefix: plain digits are more often an order number in a subject.
+    number = parse_reference(query) if query.upper().startswith(REFERENCE_PREFIX) else None
+    if number:
+        # A reference names one ticket: find it whatever its status.
+        return tickets.filter(pk=number)
     if status == "":
         tickets = tickets.filter(is_open=True)
     elif status != "all":
@@ -67,14 +73,8 @@ def filtered_tickets(user, form: TicketFilterForm):
         tickets = tickets.filter(assignee=user)
     elif data.get("assignee") == "none":
         tickets = tickets.filter(assignee__isnull=True)
-    query = (data.get("q") or "").strip()
     if query:
-        number = parse_reference(query)
-        tickets = (
-            tickets.filter(pk=number)
-            if number
-            else tickets.filter(Q(subject__icontains=query) | Q(contact_email=query.lower()))
-        )
+        tickets = tickets.filter(Q(subject__icontains=query) | Q(contact_email=query.lower()))
     # Open tickets: the nearest deadline first (served by the ticket_open_by_due index); others newest first.
     if status in ("", "new", "open", "waiting"):
         return tickets.order_by("next_due", "id")
