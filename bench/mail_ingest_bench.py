@@ -14,8 +14,9 @@ and its own process:
   queued), when `sidos.servicedesk.inbound` exists.
 
 The folder mixes customer mail in UTF-8, ISO-8859-1, windows-1251 and KOI8-R, HTML-only mail,
-attachments, replies to earlier messages, auto-replies and DSN bounces. Startup (Django, settings)
-is timed on an empty folder and subtracted. Results: bench/results/mail-ingest-<UTC date>-<host>.json.
+attachments, replies to earlier messages, auto-replies and DSN bounces. Messages/s is over the command's
+own processing time (the `seconds` of its JSON); start-up (an empty folder) and wall time are kept too.
+Results: bench/results/mail-ingest-<UTC date>-<host>.json.
 """
 
 import argparse
@@ -186,7 +187,9 @@ def ingest(folder: Path, empty: Path, handler: str, database: Path) -> dict:
     result = product.sidos("mail-ingest", str(folder), "--json", database_url=url)
     summary = result["summary"] or {}
     messages = sum(summary.get(key, 0) for key in ("created", "threaded", "ignored", "failed"))
-    net = max(result["seconds"] - startup["seconds"], 1e-9)
+    # The command's own clock over its loop: wall time minus a separately timed start-up is too
+    # noisy on a loaded machine, where the start-up alone varies by seconds.
+    net = max(summary.get("seconds") or result["seconds"] - startup["seconds"], 1e-9)
     return {
         **result,
         "handler": handler,
@@ -194,6 +197,7 @@ def ingest(folder: Path, empty: Path, handler: str, database: Path) -> dict:
         "startup_seconds": startup["seconds"],
         "net_seconds": round(net, 3),
         "per_second": round(messages / net, 1),
+        "per_second_wall_with_startup": round(messages / result["seconds"], 1),
     }
 
 
@@ -244,7 +248,7 @@ def markdown(results: dict) -> str:
         f"Python {m['python']}, SQLite {m['sqlite']}. Load average before {results['load_average_before']}, "
         f"after {results['load_average_after']} (shared machine).",
         "",
-        "| run | messages | seconds (net of startup) | messages/s | target 200/s |",
+        "| run | messages | seconds (processing) | messages/s | target 200/s |",
         "|---|---|---|---|---|",
     ]
     for key in ("reference_parse_only", "reference_parse_only_compat32", "sidos_no_tickets", "sidos_tickets"):

@@ -31,7 +31,9 @@ def run(*args, stdin: bytes | None = None, monkeypatch=None):
 
 
 def summary(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result.pop("seconds") >= 0
+    return result
 
 
 def test_it_ingests_files_and_prints_the_summary_last(handled):

@@ -1,5 +1,6 @@
 import json
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         if not options["paths"] and not options["retry_failed"]:
             raise CommandError("give message files, folders or -, or --retry-failed", returncode=2)
         summary = ingest.Summary()
+        started = time.perf_counter()
         unreadable = []
         try:
             handler = ingest.inbound_handler()
@@ -49,9 +51,10 @@ class Command(BaseCommand):
             # Not even the quarantine could be written. 75 is EX_TEMPFAIL: an MTA piping mail in
             # keeps the message and tries again, instead of bouncing it.
             self.stderr.write(f"database unavailable, the current message was not stored: {error}")
-            self._summary(summary.as_dict(), options)
+            self._summary({**summary.as_dict(), "seconds": round(time.perf_counter() - started, 3)}, options)
             sys.exit(75)
         result = summary.as_dict()
+        result["seconds"] = round(time.perf_counter() - started, 3)  # processing only, without start-up
         processed = sum(result.values())
         if unreadable:
             result["unreadable"] = len(unreadable)
