@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -50,9 +51,15 @@ def measure(database_url: str, tickets: int) -> dict:
     return figures
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def postgres(tickets: int) -> dict:
-    # Our own server on a free port and directory: 54333 belongs to another benchmark.
-    port = os.environ.get("SIDOS_BENCH_TICKETS_PG_PORT", "54347")
+    # Our own server on a free port and directory (54333 belongs to another benchmark).
+    port = os.environ.get("SIDOS_BENCH_TICKETS_PG_PORT") or str(free_port())
     env = {**os.environ, "SIDOS_PG_PORT": port, "SIDOS_PG_DIR": f"/tmp/sidos-tickets-bench-pg-{port}"}
     server = ROOT / "scripts" / "pg-test-server"
     started = subprocess.run([str(server), "start"], env=env, capture_output=True, text=True, check=True)
@@ -123,6 +130,7 @@ def run(tickets: int, *, skip_postgres: bool = False) -> dict:
     log(f"SQLite: loading {tickets:,} tickets")
     results["sqlite"] = measure(product.fresh_sqlite(WORK / "tickets-bench.sqlite3"), tickets)
     log(f"  {results['sqlite']['views']['default (admin, all queues)']}")
+    (WORK / "tickets-partial-results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     if not skip_postgres:
         log(f"PostgreSQL: loading {tickets:,} tickets")
         results["postgresql"] = postgres(tickets)
