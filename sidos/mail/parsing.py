@@ -247,7 +247,9 @@ def read_message(raw: bytes, *, received_at: datetime | None = None) -> Reading:
         if _is_attachment(leaf):
             continue
         content_type = leaf.get_content_type()
-        if content_type == "text/plain" and plain is None:
+        # A multipart whose boundary never appears is one undivided text: read it rather than lose it.
+        broken_multipart = content_type.startswith("multipart/") and isinstance(leaf.get_payload(), str)
+        if (content_type == "text/plain" or broken_multipart) and plain is None:
             plain = leaf
         elif content_type == "text/html" and html_part is None:
             html_part = leaf

@@ -153,3 +153,12 @@ def test_a_message_whose_only_part_is_an_attachment_has_no_text(eml):
     message = read_message(raw).parsed
     assert message.text == "" and message.html is None
     assert [(a.filename, a.content) for a in message.attachments] == [("scan.pdf", b"%PDF-1.4\n")]
+
+
+def test_a_multipart_whose_boundary_is_missing_keeps_its_text():
+    raw = (
+        b"From: a@example.fi\r\nTo: b@example.fi\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="never-used"\r\n\r\n'
+        b"Hei, laskussa on virhe.\r\n"
+    )
+    assert "laskussa on virhe" in read_message(raw).parsed.text
