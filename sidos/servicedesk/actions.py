@@ -67,7 +67,13 @@ def _audit(actor, action, ticket: Ticket, summary: str, channel: str, changes: d
 def default_queue() -> Queue:
     queue = Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("pk").first()
     if queue is None:
+        # Normally made by migration 0002; recreated as it was there if someone deleted every queue.
+        from django.contrib.auth.models import Group
+
+        from sidos.accounts.models import Role
+
         queue = Queue.objects.create(name="General", is_default=True)
+        queue.groups.set(Group.objects.filter(name=Role.AGENT))
     return queue
 
 

@@ -177,3 +177,12 @@ def test_a_rating_is_recorded_on_the_ticket_and_the_timeline_once_and_can_be_cha
     assert ticket.customer.timeline.filter(title__startswith="Rated").count() == 1
     with pytest.raises(actions.TicketError):
         actions.record_csat(ticket, 6)
+
+
+def test_without_any_queue_a_default_one_for_agents_is_made():
+    from sidos.servicedesk.models import Queue
+
+    Queue.objects.all().delete()
+    ticket = make_ticket()
+    assert ticket.queue.is_default
+    assert list(ticket.queue.groups.values_list("name", flat=True)) == ["agent"]
