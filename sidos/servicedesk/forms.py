@@ -54,11 +54,14 @@ class UpdateForm(forms.Form):
         label=_("Assignee"), queryset=get_user_model().objects.none(), required=False
     )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=500, help_text=_("comma-separated"))
+    order = forms.ModelChoiceField(label=_("Order"), queryset=None, required=False)
 
-    def __init__(self, *args, queues=None, **kwargs):
+    def __init__(self, *args, queues=None, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["queue"].queryset = queues
         self.fields["assignee"].queryset = agents()
+        # Only the ticket's own customer's orders, newest first.
+        self.fields["order"].queryset = customer.orders.order_by("-ordered_at", "-id") if customer else None
 
     def changes(self) -> dict:
         data = dict(self.cleaned_data)

@@ -134,7 +134,9 @@ def ticket_detail(request, pk: int):
             "note_form": NoteForm(),
             "update_form": UpdateForm(
                 queues=visible_queues(request.user),
+                customer=ticket.customer,
                 initial={
+                    "order": ticket.order_id,
                     "status": ticket.status,
                     "priority": ticket.priority,
                     "ticket_type": ticket.ticket_type,
@@ -192,7 +194,7 @@ def ticket_note(request, pk: int):
 @require_POST
 def ticket_update(request, pk: int):
     ticket = _ticket_for(request, pk)
-    form = UpdateForm(request.POST, queues=visible_queues(request.user))
+    form = UpdateForm(request.POST, queues=visible_queues(request.user), customer=ticket.customer)
     if form.is_valid():
         try:
             changed = actions.update_ticket(request.user, ticket, form.changes())

@@ -113,8 +113,12 @@ def test_an_empty_reply_is_refused_with_a_message(agent_client):
     assert not ticket.messages.filter(kind=MessageKind.REPLY).exists()
 
 
-def test_the_update_form_changes_status_priority_and_assignee(agent_client, agent):
+def test_the_update_form_changes_status_priority_assignee_and_order(agent_client, agent):
+    from sidos.customers.tests.webhelpers import make_customer, make_order
+
     ticket = make_ticket()
+    order = make_order(ticket.customer, "O-7")
+    foreign = make_order(make_customer(first_name="Eino", email="eino@example.fi"), "O-8")
     queue = Queue.objects.get(name="General")
     data = {
         "status": Status.OPEN,
@@ -123,6 +127,7 @@ def test_the_update_form_changes_status_priority_and_assignee(agent_client, agen
         "queue": queue.pk,
         "assignee": agent.pk,
         "tags": "vip, lamp",
+        "order": order.pk,
     }
     agent_client.post(reverse("servicedesk:update", args=[ticket.pk]), data)
     ticket.refresh_from_db()
@@ -133,6 +138,10 @@ def test_the_update_form_changes_status_priority_and_assignee(agent_client, agen
         ["lamp", "vip"],
     )
     assert ticket.ticket_type == "complaint"
+    assert ticket.order == order
+    agent_client.post(reverse("servicedesk:update", args=[ticket.pk]), {**data, "order": foreign.pk})
+    ticket.refresh_from_db()
+    assert ticket.order == order  # another customer's order is not a choice
 
 
 def test_bulk_actions_change_only_visible_tickets(agent_client, agent, vip_queue):
