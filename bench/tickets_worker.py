@@ -71,6 +71,13 @@ def load(tickets: int, rng: random.Random) -> dict:
             batch = []
     Ticket.objects.bulk_create(batch)
     refresh_statistics(Ticket, Customer)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # What autovacuum does soon after a bulk load: the visibility map lets the capped count read the
+        # index alone. Measured without it, the first minutes after a million-row load are slower.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {Ticket._meta.db_table}")
     return {"load_seconds": round(time.perf_counter() - started, 1), "admin": admin, "agent": agent,
             "queue": queues[1]}
 
