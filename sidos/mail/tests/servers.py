@@ -69,7 +69,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 {users}
@@ -89,7 +89,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service pop3-login {{
@@ -115,6 +116,8 @@ class DovecotServer:
     def __init__(self, root: Path):
         self.root = root
         self.port = free_port()
+        self.tls_port = free_port()
+        self.certificate = None  # a self-signed one for 127.0.0.1 when openssl is there
         self.process = None
         self.count = 0
 
@@ -137,8 +140,38 @@ class DovecotServer:
             me = pwd.getpwuid(os.getuid()).pw_name
             uid, gid = os.getuid(), os.getgid()
             users = f"default_internal_user = {me}\ndefault_login_user = {me}"
+        ssl = "ssl = no"
+        if shutil.which("openssl"):
+            self.certificate, key = self.root / "cert.pem", self.root / "key.pem"
+            subprocess.run(
+                [
+                    "openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                    "-keyout",
+                    str(key),
+                    "-out",
+                    str(self.certificate),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            ssl = f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
         config = self.root / "dovecot.conf"
-        config.write_text(DOVECOT_CONF.format(root=self.root, users=users, uid=uid, gid=gid, port=self.port))
+        config.write_text(
+            DOVECOT_CONF.format(
+                root=self.root, users=users, uid=uid, gid=gid, port=self.port, tls_port=self.tls_port, ssl=ssl
+            )
+        )
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )

@@ -131,3 +131,17 @@ def test_plain_imap_to_another_host_is_refused_outside_debug(settings):
     with pytest.raises(ImproperlyConfigured, match="imaps://"):
         imap.parse_imap_url("imap://u:p@mail.example.com/INBOX")
     assert imap.parse_imap_url("imap://u:p@127.0.0.1:1143/INBOX").port == 1143
+
+
+def test_it_polls_over_imaps_and_verifies_the_certificate(imap_mailbox, dovecot_server, handled, monkeypatch):
+    if dovecot_server.certificate is None:
+        pytest.skip("openssl is not installed: no certificate for the IMAPS listener")
+    deliver(imap_mailbox, "sv_latin1_8bit.eml")
+    _, user, password = imap_mailbox
+    url = f"imaps://{user}:{password}@127.0.0.1:{dovecot_server.tls_port}/INBOX"
+    with pytest.raises(imap.PollError, match="CERTIFICATE_VERIFY_FAILED"):
+        imap.poll(url)  # a self-signed certificate the system does not trust
+    assert not InboundMessage.objects.exists()
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_server.certificate))  # now it is trusted
+    assert imap.poll(url).as_dict()["created"] == 1
+    assert handled[0].subject == "Fel storlek på jackan"
