@@ -4,6 +4,7 @@ import sys
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from sidos.mail.imap import PollError, poll
 
@@ -30,6 +31,9 @@ class Command(BaseCommand):
             summary = poll(processed=options["processed"], limit=options["limit"])
         except (PollError, ImproperlyConfigured, ImportError) as error:
             raise CommandError(str(error), returncode=2)
+        except DatabaseError as error:
+            # The cursor only moves past stored messages: the rest stay on the server for the next run.
+            raise CommandError(f"database unavailable, stopped: {error}", returncode=2)
         result = summary.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(result))
