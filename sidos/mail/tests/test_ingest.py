@@ -181,3 +181,19 @@ def test_it_reads_a_delivery_status_part_sent_base64_encoded(eml, handled):
     report = DeliveryReport.objects.get()
     assert (report.recipient, report.action, report.status) == ("tuntematon@example.fi", "failed", "5.1.1")
     assert report.remote_mta == "mx1.example.fi"
+
+
+def test_a_permanent_bounce_marks_the_address_and_a_delay_does_not(eml, handled):
+    from sidos.mail.bounces import permanently_failed
+
+    ingest.ingest_bytes(eml("postfix_dsn_bounce.eml"))
+    delayed = (
+        eml("postfix_dsn_bounce.eml")
+        .replace(b"tuntematon@example.fi", b"taysi@example.fi")
+        .replace(b"Action: failed\r\nStatus: 5.1.1", b"Action: delayed\r\nStatus: 4.2.2")
+        .replace(b"4XkAOo7Pp8z9sFF@mail", b"4XkAOo7Pp8z9sXX@mail")
+    )
+    ingest.ingest_bytes(delayed)
+    assert DeliveryReport.objects.count() == 2
+    assert permanently_failed() == {"tuntematon@example.fi"}
+    assert permanently_failed(["Tuntematon@Example.fi", "taysi@example.fi"]) == {"tuntematon@example.fi"}
