@@ -101,3 +101,12 @@ def test_the_customer_never_sees_internal_notes_on_public_pages(client):
     actions.add_note(None, ticket, "SECRET-NOTE")
     page = client.get(csat.link(ticket.pk).split("8000", 1)[1]).content.decode()
     assert "SECRET-NOTE" not in page and ticket.reference in page
+
+
+def test_a_production_start_without_a_public_url_is_warned_about(settings):
+    from sidos.servicedesk.checks import public_url_is_set
+
+    settings.DEBUG, settings.SIDOS_PUBLIC_URL = False, ""
+    assert [warning.id for warning in public_url_is_set(None)] == ["servicedesk.W001"]
+    settings.SIDOS_PUBLIC_URL = "https://crm.example.fi"
+    assert public_url_is_set(None) == []
