@@ -1,7 +1,7 @@
 """`make bench`: import and search figures for PRODUCT.md's targets, side by side with a reference.
 
     .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-analytics]
-                                  [--analytics-customers N]
+                                  [--analytics-customers N] [--skip-mail] [--skip-tickets] [--tickets N]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
 executemany of the same parsed rows into one indexed table, with flat memory; orders import at
@@ -96,6 +96,9 @@ def main() -> None:
     parser.add_argument("--skip-analytics", action="store_true", help="skip the analytics benchmark")
     parser.add_argument("--analytics-customers", type=int, default=analytics_bench.DEFAULT_CUSTOMERS,
                         help="customers of the analytics benchmark (about 10 orders each)")
+    parser.add_argument("--skip-mail", action="store_true", help="skip ingesting 10,000 messages")
+    parser.add_argument("--skip-tickets", action="store_true", help="skip the 1M-ticket list benchmark")
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the list benchmark")
     options = parser.parse_args()
     n = options.customers
     orders = options.orders or n
@@ -158,6 +161,21 @@ def main() -> None:
         results["analytics"] = analytics_bench.run(options.analytics_customers, 10.0, skip_lifetimes=False,
                                                    timeout=3600, work=WORK)
         log(f"  {results['analytics']}")
+        checkpoint(results)
+    if not options.skip_mail:
+        from bench import mail_ingest_bench
+
+        log("mail-ingest: 10,000 messages from a maildir, with and without ticket creation")
+        results["mail_ingest"] = mail_ingest_bench.run(10_000)
+        log(f"  {results['mail_ingest']['targets']}")
+        checkpoint(results)
+    if not options.skip_tickets:
+        from bench import tickets_bench
+
+        log(f"tickets: the default queue view at {options.tickets:,} tickets (own result file too)")
+        tickets = tickets_bench.run(options.tickets, skip_postgres=options.skip_postgres)
+        results["tickets"] = {"targets": tickets["targets"], "load_at_start": tickets["load_at_start"]}
+        log(f"  {results['tickets']['targets']}")
         checkpoint(results)
     results["load_average"]["end"] = os.getloadavg()
     results["targets"] = targets(results)

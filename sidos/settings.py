@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "sidos.customers",
     "sidos.orders",
     "sidos.analytics",
+    "sidos.mail",
+    "sidos.servicedesk",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +159,23 @@ def _email_settings(url: str) -> dict:
 
 
 globals().update(_email_settings(EMAIL_URL))
+
+# Mail in (sidos.mail): the IMAP mailbox `sidos mail-poll` reads, and who handles each accepted message.
+SIDOS_IMAP_URL = env_str("SIDOS_IMAP_URL", "")
+# After a message is taken: "flag" (mark \Seen), "move:FOLDER" or "delete".
+SIDOS_IMAP_PROCESSED = env_str("SIDOS_IMAP_PROCESSED", "flag")
+SIDOS_INBOUND_MAIL_HANDLER = env_str("SIDOS_INBOUND_MAIL_HANDLER", "sidos.servicedesk.inbound.handle_message")
+SIDOS_MAIL_DOMAIN = env_str("SIDOS_MAIL_DOMAIN", "")  # right-hand side of generated Message-IDs
+SIDOS_MAIL_MAX_ATTACHMENT_BYTES = env_int("SIDOS_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+SIDOS_MAIL_MAX_ATTEMPTS = env_int("SIDOS_MAIL_MAX_ATTEMPTS", 8)
+SIDOS_SMTP_TIMEOUT = env_int("SIDOS_SMTP_TIMEOUT", 30)
+
+# Service desk: the address customers' links point at, the acknowledgement of new tickets, CSAT links,
+# and the public contact form's rate limit (posts per client address per hour).
+SIDOS_PUBLIC_URL = env_str("SIDOS_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
+SIDOS_SERVICEDESK_ACKNOWLEDGE = env_bool("SIDOS_SERVICEDESK_ACKNOWLEDGE", True)
+SIDOS_CSAT_LINK_DAYS = env_int("SIDOS_CSAT_LINK_DAYS", 14)
+SIDOS_CONTACT_FORM_PER_HOUR = env_int("SIDOS_CONTACT_FORM_PER_HOUR", 5)
 
 # Background work: the database backend and `sidos worker` by default; Redis (RQ) to scale out.
 TASK_BACKEND = env_str("SIDOS_TASK_BACKEND", "database")

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("sidos.customers.urls")),
     path("orders/", include("sidos.orders.urls")),
     path("analytics/", include("sidos.analytics.urls")),
+    path("servicedesk/", include("sidos.servicedesk.urls")),
+    path("help/", include("sidos.servicedesk.urls_public")),
     path("accounts/", include("sidos.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -14,6 +14,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_order",
         "orders.add_order",
         "orders.change_order",
+        # The service desk: tickets in the queues the agent role is given, canned responses, the FAQ.
+        "servicedesk.view_ticket",
+        "servicedesk.add_ticket",
+        "servicedesk.change_ticket",
+        "servicedesk.merge_ticket",
+        "servicedesk.view_cannedresponse",
+        "servicedesk.add_cannedresponse",
+        "servicedesk.change_cannedresponse",
+        "servicedesk.delete_cannedresponse",
+        "servicedesk.view_faqarticle",
+        "servicedesk.add_faqarticle",
+        "servicedesk.change_faqarticle",
+        "servicedesk.view_servicedesk_reports",
     ],
     Role.MARKETER: [
         "customers.view_customer",
@@ -24,9 +37,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "customers.export_customer",
         "orders.view_order",
+        "servicedesk.view_servicedesk_reports",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy"]
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk"]
 
 
 def sync_roles(**kwargs) -> None:
