@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerKind, ImportKind, Stage
-from sidos.customers.search import has_tag
+from sidos.customers.search import has_tag, results
 
 # Every sort keeps `id` as a tie-breaker so pages never overlap; name uses the customer_list_order index.
 SORTS = {
@@ -39,10 +39,11 @@ class CustomerFilterForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS])
 
     def customers(self):
-        """The filtered, ordered queryset; invalid filter values are ignored rather than failing the page."""
+        """The filtered, ordered list (see search.results); invalid filter values are ignored rather than
+        failing the page."""
         self.is_valid()
         data = self.cleaned_data  # holds only the fields that validated
-        queryset = Customer.objects.search(data.get("q") or "")
+        queryset = Customer.objects.all()
         if data.get("stage"):
             queryset = queryset.filter(stage=data["stage"])
         if data.get("kind"):
@@ -53,7 +54,7 @@ class CustomerFilterForm(forms.Form):
             queryset = queryset.filter(marketing_email_consent=CONSENT_FILTER[data["consent"]])
         if data.get("tag"):
             queryset = queryset.filter(has_tag(data["tag"]))
-        return queryset.order_by(*SORTS[data.get("sort") or "name"])
+        return results(queryset.order_by(*SORTS[data.get("sort") or "name"]), data.get("q") or "")
 
     def is_filtered(self) -> bool:
         return any(self.data.get(name) for name in ("q", "stage", "tag", "country", "consent", "kind"))

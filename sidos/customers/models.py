@@ -54,9 +54,11 @@ class Customer(models.Model):
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     # Current state of the consent ledger for the one consent the CSV carries; the ledger is the truth.
     marketing_email_consent = models.BooleanField(_("marketing e-mail consent"), null=True, blank=True)
-    # Lower-cased keys that make prefix search use an index (see customers/search.py).
+    # Lower-cased keys that make prefix search use an index (see customers/search.py). On PostgreSQL
+    # both have the "C" collation (migration 0006), as SQLite compares them; an AlterField of either
+    # would reset it, so such a migration must set it again.
     search_name = models.CharField(max_length=300, blank=True, editable=False)
-    search_surname = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    search_surname = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -74,6 +76,8 @@ class Customer(models.Model):
             # A filtered list page reads its first rows in list order straight from these, no sort.
             models.Index(fields=["country", "search_name", "id"], name="customer_country_list"),
             models.Index(fields=["stage", "search_name", "id"], name="customer_stage_list"),
+            # A surname search reads its matches in list order from the index alone, no table rows.
+            models.Index(fields=["search_surname", "search_name", "id"], name="customer_surname_list"),
         ]
 
     def __str__(self) -> str:
