@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 BATCH = 20_000
+IMPORT_BATCH = 2_000  # SIDOS_IMPORT_BATCH_SIZE's default
 
 
 def _setup(database_url: str) -> None:
@@ -42,8 +43,8 @@ def load_sqlite(path: Path, csv_path: Path) -> int:
     from sidos.lib.csvfiles import Record, read_records
     from sidos.lib.dbstats import refresh_statistics
 
-    region, tz, now = settings.SIDOS_DEFAULT_PHONE_REGION, ZoneInfo(settings.TIME_ZONE), timezone.now()
-    count, batch = 0, []
+    region, tz = settings.SIDOS_DEFAULT_PHONE_REGION, ZoneInfo(settings.TIME_ZONE)
+    count, batch, now = 0, [], timezone.now()
 
     def flush() -> None:
         with transaction.atomic():
@@ -57,6 +58,8 @@ def load_sqlite(path: Path, csv_path: Path) -> int:
                 raise SystemExit(f"unreadable benchmark row: {record}")
             row = parse_customer_row(record, region, tz)
             count += 1
+            if count % IMPORT_BATCH == 0:
+                now = timezone.now()  # as an import stamps each of its batches (updated_at ties)
             customer = Customer(pk=count, **row.values, attributes=row.attributes,
                                 marketing_email_consent=row.consent, updated_at=now)
             customer.refresh_search_keys()
