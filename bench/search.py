@@ -119,6 +119,18 @@ def summarise(timings: list[dict]) -> dict:
     }
 
 
+def reference(customer_model, count: int = 200, seed: int = 5) -> dict:
+    """The floor on this machine right now: reading one customer by primary key through the ORM."""
+    rng = random.Random(seed)
+    top = customer_model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    timings = []
+    for pk in (rng.randint(1, top) for _ in range(count)):
+        started = time.perf_counter()
+        list(customer_model.objects.filter(pk=pk))
+        timings.append((time.perf_counter() - started) * 1000)
+    return percentiles(timings)
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sidos.settings")
     import django
@@ -132,8 +144,8 @@ def main() -> None:
     first = run_queries(queries)
     second = run_queries(queries)
     print(json.dumps({"vendor": connection.vendor, "customers": Customer.objects.count(),
-                      "queries": len(queries), "first_pass": summarise(first),
-                      "second_pass": summarise(second)}, ensure_ascii=False))
+                      "queries": len(queries), "reference": reference(Customer),
+                      "first_pass": summarise(first), "second_pass": summarise(second)}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

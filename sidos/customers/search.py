@@ -11,13 +11,13 @@ and only as deep as the page, and merges the answers; each of those queries is o
 """
 
 import heapq
-import json
 import re
 
 import phonenumbers
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 _DIGITS = re.compile(r"\D")
 # The highest code point: "abc" <= value < "abc\U0010ffff" is exactly "value starts with abc".
@@ -26,6 +26,9 @@ _AFTER_EVERYTHING = "\U0010ffff"
 # collation on PostgreSQL, migration customers/0006), so a range is a prefix and the list order is
 # Python's string order, which SearchResults relies on when it merges.
 _CODE_POINT_ORDERED = {"search_name", "search_surname"}
+_HAS_TAG_SQLITE = (
+    'EXISTS (SELECT 1 FROM customer_tag_index WHERE tag = %s AND customer_id = "customers_customer"."id")'
+)
 
 
 def prefix(field: str, value: str) -> Q:
@@ -141,8 +144,8 @@ def has_tag(tag: str) -> Q:
     """Customers whose tag list holds exactly this tag (tags are stored lower-cased)."""
     tag = tag.strip().lower()
     if connection.vendor == "postgresql":
-        # jsonb containment, served by the GIN index from migration customers/0003.
+        # jsonb containment, served by the GIN index from migration customers/0004.
         return Q(tags__contains=[tag])
-    # SQLite has no JSON containment lookup. Django stores the list as json.dumps writes it, so the
-    # quoted, escaped tag appears in the text exactly when it is an element.
-    return Q(tags__icontains=json.dumps(tag))
+    # SQLite: the trigger-kept tag table of migration customers/0007. EXISTS probes its primary key
+    # once per candidate row, in whatever order the list index walks. Constant SQL; the tag is bound.
+    return Q(RawSQL(_HAS_TAG_SQLITE, [tag], output_field=BooleanField()))  # noqa: S611
