@@ -54,7 +54,12 @@ def search_markdown(results: dict) -> str:
             lines += [f"Load average (1 min) before / after: {run['load_before']} / {run['load_after']}; "
                       f"reference (the same process, {run['reference']['n']} primary-key reads of one "
                       f"customer): p50 {run['reference']['p50_ms']} ms, p95 {run['reference']['p95_ms']} ms.",
-                      "", *_search(title, run)]
+                      ""]
+            if "server_version" in run:
+                lines += [f"PostgreSQL {run['server_version']}, shared_buffers {run['shared_buffers']}, "
+                          f"{run['all_visible_pages']:,} of {run['pages']:,} table pages all-visible "
+                          f"(autovacuum ran); {run['note']}.", ""]
+            lines += _search(title, run)
     t = results["targets"]
     slow = [f"{name} {value} ms" for name, value in t["categories_over_target"].items()]
     verdict = "met" if t["search_ok"] else "NOT met"

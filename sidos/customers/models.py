@@ -28,13 +28,13 @@ class Stage(models.TextChoices):
 LIST_FILTERS = ["kind", "country", "stage", "marketing_email_consent"]
 
 
-def list_index(name: str, *order: str) -> models.Index:
+def list_index(name: str, *order: str, carry: tuple[str, ...] = ()) -> models.Index:
     """An index for one list order (a sort, or a filter or search that fixes its first column).
 
     It ends the order with the id, so ties page stably, and carries the list filters after it: a
     filtered page or count reads and tests index entries only, and fetches just the rows it shows.
     """
-    rest = [column for column in LIST_FILTERS if column not in order]
+    rest = [column for column in [*LIST_FILTERS, *carry] if column not in order]
     return models.Index(fields=[*order, "id", *rest], name=name)
 
 
@@ -86,7 +86,9 @@ class Customer(models.Model):
             ("export_customer", "Can export customer data"),
         ]
         indexes = [
-            list_index("customer_list_order", "search_name"),
+            # With the surname: a common surname's first page in name order (a walk of this index that
+            # meets one match in a hundred) tests index entries, not table rows.
+            list_index("customer_list_order", "search_name", carry=("search_surname",)),
             list_index("customer_country_list", "country", "search_name"),
             list_index("customer_stage_list", "stage", "search_name"),
             list_index("customer_surname_list", "search_surname", "search_name"),

@@ -22,21 +22,21 @@ from django.db.models.expressions import RawSQL
 _DIGITS = re.compile(r"\D")
 # The highest code point: "abc" <= value < "abc\U0010ffff" is exactly "value starts with abc".
 _AFTER_EVERYTHING = "\U0010ffff"
-# search_name and search_surname compare by code point on both databases (SQLite's BINARY; a "C"
-# collation on PostgreSQL, migration customers/0006), so a range is a prefix and the list order is
-# Python's string order, which SearchResults relies on when it merges.
-_CODE_POINT_ORDERED = {"search_name", "search_surname"}
+# The searched columns compare by code point on both databases (SQLite's BINARY; the "C" collation
+# on PostgreSQL, migrations customers/0006 and 0008), so the list order is Python's string order,
+# which SearchResults relies on when it merges.
 _HAS_TAG_SQLITE = (
     'EXISTS (SELECT 1 FROM customer_tag_index WHERE tag = %s AND customer_id = "customers_customer"."id")'
 )
 
 
 def prefix(field: str, value: str) -> Q:
-    if field in _CODE_POINT_ORDERED or connection.vendor != "postgresql":
-        # SQLite will not use an index for LIKE … ESCAPE, which Django emits; a range does.
-        return Q(**{f"{field}__gte": value, f"{field}__lt": value + _AFTER_EVERYTHING})
-    # LIKE 'abc%' uses the varchar_pattern_ops indexes declared in the migrations.
-    return Q(**{f"{field}__startswith": value})
+    if connection.vendor == "postgresql":
+        # In the "C" collation LIKE 'abc%' is a range of the column's ordinary index, and PostgreSQL
+        # estimates its size from the statistics (it cannot for a range that ends in U+10FFFF).
+        return Q(**{f"{field}__startswith": value})
+    # SQLite will not use an index for LIKE … ESCAPE, which Django emits; a range does.
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + _AFTER_EVERYTHING})
 
 
 def branches(query: str) -> list[Q]:
