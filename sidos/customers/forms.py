@@ -43,18 +43,20 @@ class CustomerFilterForm(forms.Form):
         failing the page."""
         self.is_valid()
         data = self.cleaned_data  # holds only the fields that validated
-        queryset = Customer.objects.all()
+        columns = {}  # the plain column filters, which the tag index carries too
         if data.get("stage"):
-            queryset = queryset.filter(stage=data["stage"])
+            columns["stage"] = data["stage"]
         if data.get("kind"):
-            queryset = queryset.filter(kind=data["kind"])
+            columns["kind"] = data["kind"]
         if data.get("country"):
-            queryset = queryset.filter(country=data["country"].strip().upper())
+            columns["country"] = data["country"].strip().upper()
         if data.get("consent"):
-            queryset = queryset.filter(marketing_email_consent=CONSENT_FILTER[data["consent"]])
+            columns["marketing_email_consent"] = CONSENT_FILTER[data["consent"]]
+        queryset = Customer.objects.filter(**columns)
         if data.get("tag"):
             queryset = queryset.filter(has_tag(data["tag"]))
-        return results(queryset.order_by(*SORTS[data.get("sort") or "name"]), data.get("q") or "")
+        ordered = queryset.order_by(*SORTS[data.get("sort") or "name"])
+        return results(ordered, data.get("q") or "", tag=data.get("tag") or "", columns=columns)
 
     def is_filtered(self) -> bool:
         return any(self.data.get(name) for name in ("q", "stage", "tag", "country", "consent", "kind"))

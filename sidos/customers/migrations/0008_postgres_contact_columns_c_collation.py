@@ -39,5 +39,5 @@ def to_database_order(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0007_sqlite_tag_index")]
+    dependencies = [("customers", "0007_tag_index")]
     operations = [migrations.RunPython(to_code_point_order, to_database_order)]

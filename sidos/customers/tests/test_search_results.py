@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sidos.customers.forms import SORTS, CustomerFilterForm
 from sidos.customers.models import Customer
-from sidos.customers.search import SearchResults, has_tag
+from sidos.customers.search import SearchResults, TaggedList, has_tag
 from sidos.customers.tests.webhelpers import make_customer
 from sidos.lib.paginator import CappedPaginator
 
@@ -130,3 +130,40 @@ def test_a_search_page_takes_the_same_queries_whatever_the_number_of_matches(peo
         make_customer(first_name=f"Salomon{number}", last_name="Salonen")
     # Per branch one count and one page of keys, then the page's rows.
     assert queries_for_first_page() == few == 2 * 3 + 1
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"tag": "vip"},
+        {"tag": "VIP ", "country": "FI"},
+        {"tag": "vip", "stage": "trial"},
+        {"tag": "vip", "country": "se", "kind": "person"},
+        {"tag": "vip", "consent": "unknown"},
+        {"tag": "nobody-has-this"},
+    ],
+)
+def test_a_tag_list_counts_from_the_tag_index_what_the_filter_finds(people, filters):
+    tagged = CustomerFilterForm(filters).customers()
+    assert isinstance(tagged, TaggedList)
+    found = list(tagged[0:50])
+    assert tagged.capped_count(10_000) == len(found) == tagged.count()
+    assert tagged.capped_count(0) == min(len(found), 1)
+
+
+def test_the_tag_index_follows_changes_to_the_filtered_columns(people):
+    from sidos.customers.actions import update_customer
+
+    def counted(filters: dict) -> int:
+        return CappedPaginator(CustomerFilterForm(filters).customers(), 50).count
+
+    first = people[0]  # Salla Virtanen, FI, trial, vip
+    assert counted({"tag": "vip", "country": "FI"}) == 3
+    update_customer(None, first, {"country": "SE", "stage": "interest"})
+    assert counted({"tag": "vip", "country": "FI"}) == 2
+    assert counted({"tag": "vip", "country": "SE", "stage": "interest"}) == 1
+    Customer.objects.filter(pk=first.pk).update(tags=["eco"])  # a bulk write, past every action
+    assert counted({"tag": "vip", "country": "SE"}) == 1  # Bo Salå only
+    assert counted({"tag": "eco"}) == 1
+    Customer.objects.filter(pk=first.pk).delete()
+    assert counted({"tag": "eco"}) == 0
