@@ -122,6 +122,29 @@ def search_name_for(kind: str, first_name: str, last_name: str, name: str) -> st
     return f"{first_name} {last_name}".strip().lower() or name.lower()
 
 
+class CustomerTagIndex(models.Model):
+    """One tag of one customer, with the list filters: read-only, written by the database itself.
+
+    Triggers on the customer table keep it (migration 0007), so the tag filter and a tag list's
+    count are indexed on SQLite, which cannot index inside a JSON list, and on PostgreSQL.
+    """
+
+    pk = models.CompositePrimaryKey("tag", "customer")
+    tag = models.TextField()
+    customer = models.ForeignKey(Customer, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    kind = models.CharField(max_length=20)
+    country = models.CharField(max_length=2)
+    stage = models.CharField(max_length=20)
+    marketing_email_consent = models.BooleanField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "customer_tag_index"
+
+    def __str__(self) -> str:
+        return f"{self.tag} #{self.customer_id}"
+
+
 class ContactKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Phone")

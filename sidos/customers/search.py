@@ -16,23 +16,19 @@ import re
 import phonenumbers
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Q
 
-from sidos.customers.models import LIST_FILTERS
+from sidos.customers.models import LIST_FILTERS, CustomerTagIndex
 
 _DIGITS = re.compile(r"\D")
 # The highest code point: "abc" <= value < "abc\U0010ffff" is exactly "value starts with abc".
 _AFTER_EVERYTHING = "\U0010ffff"
-# The searched columns compare by code point on both databases (SQLite's BINARY; the "C" collation
-# on PostgreSQL, migrations customers/0006 and 0008), so the list order is Python's string order,
-# which SearchResults relies on when it merges.
-_HAS_TAG_SQLITE = (
-    'EXISTS (SELECT 1 FROM customer_tag_index WHERE tag = %s AND customer_id = "customers_customer"."id")'
-)
 
 
 def prefix(field: str, value: str) -> Q:
+    # The searched columns compare by code point on both databases (SQLite's BINARY; the "C"
+    # collation on PostgreSQL, migrations customers/0006 and 0008), so a prefix is one index range
+    # and the list order is Python's string order, which SearchResults relies on when it merges.
     if connection.vendor == "postgresql":
         # In the "C" collation LIKE 'abc%' is a range of the column's ordinary index, and PostgreSQL
         # estimates its size from the statistics (it cannot for a range that ends in U+10FFFF).
@@ -141,7 +137,7 @@ class TaggedList:
     """A sorted queryset filtered by a tag and by plain column values, counted from the tag index.
 
     customer_tag_index (migration customers/0007) carries the list filters, so counting "tag b2b in
-    Sweden" up to the cap reads that table alone instead of recheck every tagged customer's row.
+    Sweden" up to the cap reads that table alone instead of rechecking every tagged customer's row.
     """
 
     ordered = True
@@ -158,17 +154,7 @@ class TaggedList:
         return self.queryset.count()
 
     def capped_count(self, cap: int) -> int:
-        where, params = ["tag = %s"], [self.tag]
-        for column, value in self.columns.items():  # names from LIST_FILTERS only, values bound
-            where.append(f"{column} IS NULL" if value is None else f"{column} = %s")
-            params += [] if value is None else [value]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM customer_tag_index WHERE {' AND '.join(where)} "  # noqa: S608
-                "LIMIT %s) AS matches",
-                [*params, cap + 1],
-            )
-            return cursor.fetchone()[0]
+        return CustomerTagIndex.objects.filter(tag=self.tag, **self.columns)[: cap + 1].count()
 
 
 def results(queryset, query: str, *, tag: str = "", columns: dict | None = None):
@@ -190,6 +176,6 @@ def has_tag(tag: str) -> Q:
     if connection.vendor == "postgresql":
         # jsonb containment, served by the GIN index from migration customers/0004.
         return Q(tags__contains=[tag])
-    # SQLite: the trigger-kept tag table of migration customers/0007. EXISTS probes its primary key
-    # once per candidate row, in whatever order the list index walks. Constant SQL; the tag is bound.
-    return Q(RawSQL(_HAS_TAG_SQLITE, [tag], output_field=BooleanField()))  # noqa: S611
+    # SQLite: the trigger-kept tag index of migration customers/0007. EXISTS probes its primary key
+    # once per candidate row, in whatever order the list index walks.
+    return Q(Exists(CustomerTagIndex.objects.filter(tag=tag, customer=OuterRef("pk"))))

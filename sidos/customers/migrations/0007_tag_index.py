@@ -9,7 +9,7 @@ and delete of a customer, so every write path (actions, the imports' bulk insert
 it right without knowing it is there.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 TABLE = "customer_tag_index"
 FILTERS = "kind, country, stage, marketing_email_consent"
@@ -87,4 +87,24 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("customers", "0006_list_indexes_and_c_collation")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        migrations.RunPython(create, drop),
+        # The model that reads the table (models.CustomerTagIndex); managed by the statements above.
+        migrations.CreateModel(
+            name="CustomerTagIndex",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "tag", "customer", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("tag", models.TextField()),
+                ("kind", models.CharField(max_length=20)),
+                ("country", models.CharField(max_length=2)),
+                ("stage", models.CharField(max_length=20)),
+                ("marketing_email_consent", models.BooleanField(null=True)),
+            ],
+            options={"db_table": "customer_tag_index", "managed": False},
+        ),
+    ]
