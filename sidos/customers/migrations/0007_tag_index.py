@@ -18,13 +18,19 @@ SQLITE_NEW_TAGS = (
     f"INSERT OR IGNORE INTO {TABLE} SELECT tag.value, NEW.id, NEW.kind, NEW.country, NEW.stage, "
     "NEW.marketing_email_consent FROM json_each(NEW.tags) AS tag WHERE tag.type = 'text'"
 )
+COLUMNS = ["tags", "id", "kind", "country", "stage", "marketing_email_consent"]
+SQLITE_CHANGED = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in COLUMNS)
+POSTGRES_CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in COLUMNS)
 SQLITE = [
     f"CREATE TABLE {TABLE} (tag TEXT NOT NULL, customer_id INTEGER NOT NULL, kind TEXT, country TEXT, "
     "stage TEXT, marketing_email_consent BOOL, PRIMARY KEY (tag, customer_id)) WITHOUT ROWID",
     f"CREATE INDEX {TABLE}_customer ON {TABLE} (customer_id)",
-    f"CREATE TRIGGER customer_tags_insert AFTER INSERT ON customers_customer BEGIN {SQLITE_NEW_TAGS}; END",
+    # Nothing to do for a customer without tags (a third of them), nor for an update that rewrote
+    # these columns with what they held (bulk updates set every column they list).
+    "CREATE TRIGGER customer_tags_insert AFTER INSERT ON customers_customer WHEN NEW.tags <> '[]' "
+    f"BEGIN {SQLITE_NEW_TAGS}; END",
     f"CREATE TRIGGER customer_tags_update AFTER UPDATE OF tags, id, {FILTERS} ON customers_customer "
-    f"BEGIN DELETE FROM {TABLE} WHERE customer_id = OLD.id; {SQLITE_NEW_TAGS}; END",
+    f"WHEN {SQLITE_CHANGED} BEGIN DELETE FROM {TABLE} WHERE customer_id = OLD.id; {SQLITE_NEW_TAGS}; END",
     "CREATE TRIGGER customer_tags_delete AFTER DELETE ON customers_customer "
     f"BEGIN DELETE FROM {TABLE} WHERE customer_id = OLD.id; END",
     f"INSERT OR IGNORE INTO {TABLE} SELECT tag.value, c.id, c.kind, c.country, c.stage, "
@@ -53,10 +59,10 @@ POSTGRES = [
         END IF;
         RETURN NULL;
     END $$""",
-    f"CREATE TRIGGER customer_tags_insert AFTER INSERT ON customers_customer "
-    f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_refresh()",
+    "CREATE TRIGGER customer_tags_insert AFTER INSERT ON customers_customer FOR EACH ROW "
+    f"WHEN (NEW.tags IS DISTINCT FROM '[]'::jsonb) EXECUTE FUNCTION {TABLE}_refresh()",
     f"CREATE TRIGGER customer_tags_update AFTER UPDATE OF tags, id, {FILTERS} ON customers_customer "
-    f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_refresh()",
+    f"FOR EACH ROW WHEN ({POSTGRES_CHANGED}) EXECUTE FUNCTION {TABLE}_refresh()",
     f"CREATE TRIGGER customer_tags_delete AFTER DELETE ON customers_customer "
     f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_refresh()",
     f"CREATE TRIGGER customer_tags_truncate AFTER TRUNCATE ON customers_customer "
