@@ -122,6 +122,7 @@ def bench_postgres(n: int, database: Path) -> str:
             count = connection.execute("SELECT count(*) FROM customers_customer").fetchone()[0]
         if count == n:
             product.migrate(url)
+            wait_for_autovacuum(url)
             return url
     except psycopg.Error:
         pass
@@ -132,16 +133,25 @@ def bench_postgres(n: int, database: Path) -> str:
         connection.execute("CREATE DATABASE sidos")
     product.migrate(url)
     loader(["postgres", url], database, url)
-    with psycopg.connect(url) as connection:
-        # Index-only scans need the visibility map that autovacuum writes about a minute after a bulk
-        # load; wait for it rather than measure a state a server leaves on its own.
-        for _ in range(600):
-            row = connection.execute("SELECT last_autovacuum FROM pg_stat_user_tables "
-                                     "WHERE relname = 'customers_customer'").fetchone()
-            if row and row[0]:
-                break
-            time.sleep(1)
+    wait_for_autovacuum(url)
     return url
+
+
+def wait_for_autovacuum(url: str) -> None:
+    """Index-only scans need the visibility map that autovacuum writes about a minute after a bulk
+    load (or a migration that fills a table): wait for it rather than time a state a server leaves
+    on its own."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        for _ in range(600):
+            waiting = connection.execute(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN "
+                "('customers_customer', 'customer_tag_index') AND n_live_tup > 0 "
+                "AND (last_autovacuum IS NULL OR n_ins_since_vacuum > 0)").fetchone()[0]
+            if not waiting:
+                return
+            time.sleep(1)
 
 
 def postgres_state(url: str) -> dict:
