@@ -99,6 +99,10 @@ def search_only(n: int, skip_postgres: bool) -> None:
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     suffix = "" if n == DEFAULT_CUSTOMERS else f"-{n}"
     stem = f"{RESULTS}/{started:%Y-%m-%d}-{results['machine']['hostname']}-search{suffix}"
+    runs = 1
+    while Path(f"{stem}.json").exists():  # a day's earlier runs stay, for comparison
+        runs += 1
+        stem = f"{RESULTS}/{started:%Y-%m-%d}-{results['machine']['hostname']}-search{suffix}-run{runs}"
     document = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     Path(f"{stem}.json").write_text(document, encoding="utf-8")
     Path(f"{stem}.md").write_text(search_markdown(results), encoding="utf-8")
