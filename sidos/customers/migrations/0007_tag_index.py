@@ -21,18 +21,23 @@ SQLITE_NEW_TAGS = (
 COLUMNS = ["tags", "id", "kind", "country", "stage", "marketing_email_consent"]
 SQLITE_CHANGED = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in COLUMNS)
 POSTGRES_CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in COLUMNS)
+# A customer's rows are found by its old tags and its id, through the primary key: no second index
+# on customer_id for every import to update.
+SQLITE_OLD_TAGS = (
+    f"DELETE FROM {TABLE} WHERE customer_id = OLD.id "
+    "AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text')"
+)
 SQLITE = [
     f"CREATE TABLE {TABLE} (tag TEXT NOT NULL, customer_id INTEGER NOT NULL, kind TEXT, country TEXT, "
     "stage TEXT, marketing_email_consent BOOL, PRIMARY KEY (tag, customer_id)) WITHOUT ROWID",
-    f"CREATE INDEX {TABLE}_customer ON {TABLE} (customer_id)",
     # Nothing to do for a customer without tags (a third of them), nor for an update that rewrote
     # these columns with what they held (bulk updates set every column they list).
     "CREATE TRIGGER customer_tags_insert AFTER INSERT ON customers_customer WHEN NEW.tags <> '[]' "
     f"BEGIN {SQLITE_NEW_TAGS}; END",
     f"CREATE TRIGGER customer_tags_update AFTER UPDATE OF tags, id, {FILTERS} ON customers_customer "
-    f"WHEN {SQLITE_CHANGED} BEGIN DELETE FROM {TABLE} WHERE customer_id = OLD.id; {SQLITE_NEW_TAGS}; END",
+    f"WHEN {SQLITE_CHANGED} BEGIN {SQLITE_OLD_TAGS}; {SQLITE_NEW_TAGS}; END",
     "CREATE TRIGGER customer_tags_delete AFTER DELETE ON customers_customer "
-    f"BEGIN DELETE FROM {TABLE} WHERE customer_id = OLD.id; END",
+    f"WHEN OLD.tags <> '[]' BEGIN {SQLITE_OLD_TAGS}; END",
     f"INSERT OR IGNORE INTO {TABLE} SELECT tag.value, c.id, c.kind, c.country, c.stage, "
     "c.marketing_email_consent FROM customers_customer AS c, json_each(c.tags) AS tag WHERE tag.type = 'text'",
 ]
@@ -41,7 +46,6 @@ POSTGRES = [
     f"CREATE TABLE {TABLE} (tag text NOT NULL, customer_id integer NOT NULL, kind varchar(20), "
     f"country varchar(2), stage varchar(20), marketing_email_consent boolean, "
     f"PRIMARY KEY (tag, customer_id) INCLUDE ({FILTERS}))",
-    f"CREATE INDEX {TABLE}_customer ON {TABLE} (customer_id)",
     f"""CREATE FUNCTION {TABLE}_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'TRUNCATE' THEN
@@ -49,7 +53,12 @@ POSTGRES = [
             RETURN NULL;
         END IF;
         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            DELETE FROM {TABLE} WHERE customer_id = OLD.id;
+            IF jsonb_typeof(OLD.tags) = 'array' THEN
+                DELETE FROM {TABLE} WHERE customer_id = OLD.id AND tag IN (
+                    SELECT element #>> '{{}}' FROM jsonb_array_elements(OLD.tags) AS element
+                    WHERE jsonb_typeof(element) = 'string'
+                );
+            END IF;
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') AND jsonb_typeof(NEW.tags) = 'array' THEN
             INSERT INTO {TABLE}
