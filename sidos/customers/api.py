@@ -19,7 +19,7 @@ from sidos.customers.actions import (
 )
 from sidos.customers.exporting import customer_document
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerKind, Stage
-from sidos.customers.search import has_tag
+from sidos.customers.search import has_tag, results
 from sidos.lib.apifields import Id, optional, responses, text
 from sidos.lib.pagination import Pagination, page
 from sidos.privacy import audit
@@ -54,8 +54,6 @@ class CustomerFilters(Schema):
 
 def filtered(filters: CustomerFilters):
     customers = Customer.objects.all()
-    if filters.search:
-        customers = customers.search(filters.search)
     if filters.stage:
         customers = customers.filter(stage=filters.stage)
     if filters.kind:
@@ -68,7 +66,7 @@ def filtered(filters: CustomerFilters):
         customers = customers.filter(marketing_email_consent=True)
     elif filters.consent is False:
         customers = customers.exclude(marketing_email_consent=True)
-    return customers.order_by(*ORDERINGS[filters.ordering])
+    return results(customers.order_by(*ORDERINGS[filters.ordering]), filters.search or "")
 
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerKind, ImportKind, Stage
-from sidos.customers.search import has_tag
+from sidos.customers.search import has_tag, results
 
 # Every sort keeps `id` as a tie-breaker so pages never overlap; name uses the customer_list_order index.
 SORTS = {
@@ -39,21 +39,24 @@ class CustomerFilterForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS])
 
     def customers(self):
-        """The filtered, ordered queryset; invalid filter values are ignored rather than failing the page."""
+        """The filtered, ordered list (see search.results); invalid filter values are ignored rather than
+        failing the page."""
         self.is_valid()
         data = self.cleaned_data  # holds only the fields that validated
-        queryset = Customer.objects.search(data.get("q") or "")
+        columns = {}  # the plain column filters, which the tag index carries too
         if data.get("stage"):
-            queryset = queryset.filter(stage=data["stage"])
+            columns["stage"] = data["stage"]
         if data.get("kind"):
-            queryset = queryset.filter(kind=data["kind"])
+            columns["kind"] = data["kind"]
         if data.get("country"):
-            queryset = queryset.filter(country=data["country"].strip().upper())
+            columns["country"] = data["country"].strip().upper()
         if data.get("consent"):
-            queryset = queryset.filter(marketing_email_consent=CONSENT_FILTER[data["consent"]])
+            columns["marketing_email_consent"] = CONSENT_FILTER[data["consent"]]
+        queryset = Customer.objects.filter(**columns)
         if data.get("tag"):
             queryset = queryset.filter(has_tag(data["tag"]))
-        return queryset.order_by(*SORTS[data.get("sort") or "name"])
+        ordered = queryset.order_by(*SORTS[data.get("sort") or "name"])
+        return results(ordered, data.get("q") or "", tag=data.get("tag") or "", columns=columns)
 
     def is_filtered(self) -> bool:
         return any(self.data.get(name) for name in ("q", "stage", "tag", "country", "consent", "kind"))

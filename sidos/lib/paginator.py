@@ -16,6 +16,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        if hasattr(self.object_list, "capped_count"):  # a search: see customers/search.py
+            return self.object_list.capped_count(self.cap)
         # LIMIT inside the count: the database stops after cap + 1 matches. Without ordering, or the
         # database would sort every match just to count the first ones.
         return self.object_list.order_by()[: self.cap + 1].count()

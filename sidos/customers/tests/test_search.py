@@ -68,3 +68,35 @@ def test_the_tag_filter_matches_whole_tags_only(agent, tag, expected):
     create_customer(agent, {"external_id": "T-1", "first_name": "A", "tags": ["vip", "b2c"]})
     create_customer(agent, {"external_id": "T-2", "first_name": "B", "tags": ["työ", "vipper"]})
     assert set(Customer.objects.filter(has_tag(tag)).values_list("external_id", flat=True)) == expected
+
+
+def tagged(tag: str) -> set[str]:
+    from sidos.customers.search import has_tag
+
+    return set(Customer.objects.filter(has_tag(tag)).values_list("external_id", flat=True))
+
+
+def test_the_tag_filter_follows_tag_changes_and_deletions(agent):
+    from sidos.customers.actions import update_customer
+
+    customer = create_customer(agent, {"external_id": "T-1", "first_name": "A", "tags": ["vip"]})
+    update_customer(agent, customer, {"tags": ["eco", "b2b"]})
+    assert tagged("vip") == set()
+    assert tagged("eco") == tagged("b2b") == {"T-1"}
+    customer.delete()
+    assert tagged("eco") == set()
+
+
+def test_the_tag_filter_finds_imported_customers(tmp_path):
+    from sidos.customers.tests.importhelpers import run_command
+
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,first_name,tags\nI-1,Aino,vip|eco\nI-2,Eero,eco\n", encoding="utf-8")
+    status, _summary, _out = run_command("import-customers", str(path))
+    assert status == 0
+    assert tagged("eco") == {"I-1", "I-2"}
+    # Re-importing with other tags replaces them.
+    path.write_text("customer_id,tags\nI-1,family\n", encoding="utf-8")
+    run_command("import-customers", str(path))
+    assert tagged("vip") == set()
+    assert tagged("family") == {"I-1"}
