@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import analytics_bench, generate, machine, product, reference  # noqa: E402
+from bench import analytics_bench, generate, machine, pgserver, product, reference  # noqa: E402
 from bench.report import markdown, search_markdown  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
@@ -122,7 +122,6 @@ def bench_postgres(n: int, database: Path) -> str:
     """The bench server with the same customers as the SQLite file: reused when it already has them."""
     import psycopg
 
-    env = {**os.environ, "SIDOS_PG_PORT": PG_PORT, "SIDOS_PG_DIR": PG_DIR}
     url = f"postgres://postgres@127.0.0.1:{PG_PORT}/sidos"
     try:
         with psycopg.connect(url, connect_timeout=3) as connection:
@@ -134,11 +133,8 @@ def bench_postgres(n: int, database: Path) -> str:
     except psycopg.Error:
         pass
     log("PostgreSQL: starting the bench server and copying the customers in")
-    url = subprocess.run([str(ROOT / "scripts" / "pg-test-server"), "start"], env=env, capture_output=True,
-                         text=True, check=True).stdout.strip()
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute("CREATE DATABASE sidos")
-    product.migrate(url)
+    url = pgserver.start(PG_PORT, PG_DIR)
+    pgserver.create_database(url)
     loader(["postgres", url], database, url)
     wait_for_autovacuum(url)
     return url
@@ -187,24 +183,12 @@ def search_targets(results: dict) -> dict:
 
 
 def postgres(customers_csv: Path, empty: Path) -> dict:
-    env = {**os.environ, "SIDOS_PG_PORT": PG_PORT, "SIDOS_PG_DIR": PG_DIR}
-    server = ROOT / "scripts" / "pg-test-server"
-    started = subprocess.run([str(server), "start"], env=env, capture_output=True, text=True, check=True)
-    url = started.stdout.strip()
-    try:
-        import psycopg
-
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-            connection.execute("CREATE DATABASE sidos")
-            version = connection.execute("SHOW server_version").fetchone()[0]
-        product.migrate(url)
+    with pgserver.migrated(PG_PORT, PG_DIR) as (url, version):
         log("PostgreSQL: importing customers")
         imported = product.timed_import("customers", customers_csv, url, empty)
         log(f"PostgreSQL: imported in {imported['seconds']} s; searching")
         return {"server_version": version, "import_customers": imported, "search": search(url),
-                "note": "pg-test-server runs with fsync=off, synchronous_commit=off, full_page_writes=off"}
-    finally:
-        subprocess.run([str(server), "stop"], env=env, check=False)
+                "note": pgserver.NOTE}
 
 
 def main() -> None:
@@ -227,8 +211,6 @@ def main() -> None:
         search_only(n, options.skip_postgres)
         return
     orders = options.orders or n
-    WORK.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     results: dict = {"started_at": started.isoformat(timespec="seconds"), "customers": n, "orders": orders,
                      "command": " ".join(["python", *sys.argv]), "machine": machine.describe()}

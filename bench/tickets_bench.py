@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import machine, product  # noqa: E402
+from bench import machine, pgserver, product  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "bench" / "work"
@@ -60,26 +60,11 @@ def free_port() -> int:
 def postgres(tickets: int) -> dict:
     # Our own server on a free port and directory (54333 belongs to another benchmark).
     port = os.environ.get("SIDOS_BENCH_TICKETS_PG_PORT") or str(free_port())
-    env = {**os.environ, "SIDOS_PG_PORT": port, "SIDOS_PG_DIR": f"/tmp/sidos-tickets-bench-pg-{port}"}
-    server = ROOT / "scripts" / "pg-test-server"
-    started = subprocess.run([str(server), "start"], env=env, capture_output=True, text=True, check=True)
-    url = started.stdout.strip()
-    try:
-        import psycopg
-
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-            connection.execute("CREATE DATABASE sidos")
-            version = connection.execute("SHOW server_version").fetchone()[0]
-        product.migrate(url)
+    with pgserver.migrated(port, f"/tmp/sidos-tickets-bench-pg-{port}") as (url, version):
         figures = measure(url, tickets)
         figures["server_version"] = version
-        figures["note"] = (
-            "pg-test-server runs with fsync=off, synchronous_commit=off, full_page_writes=off; "
-            "the ticket table is VACUUM ANALYZEd after the load"
-        )
+        figures["note"] = f"{pgserver.NOTE}; the ticket table is VACUUM ANALYZEd after the load"
         return figures
-    finally:
-        subprocess.run([str(server), "stop"], env=env, check=False)
 
 
 def markdown(results: dict) -> str:
