@@ -241,8 +241,12 @@ def _make_ticket(planned: PlannedTicket, customer: Customer, agent, frozen, load
 
 def load_tickets(customers: list[Customer], agent, count: int) -> dict:
     """Make the planned tickets that are not there yet; {'created': n, 'present': m}."""
-    # freezegun is only needed here, in a development command: imported late so nothing else needs it.
-    from freezegun import freeze_time
+    # freezegun (the test extra) is only needed here, in a development command: imported late so that a
+    # production install without it never needs it.
+    try:
+        from freezegun import freeze_time
+    except ImportError as error:
+        raise ImportError('demo tickets need freezegun: pip install -e ".[test]"') from error
 
     by_pk = {customer.pk: customer for customer in customers if customer.email}
     planned = plan(sorted(by_pk), count)

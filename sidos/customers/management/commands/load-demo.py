@@ -69,7 +69,10 @@ class Command(BaseCommand):
         chunks = [customer_ids[start:start + ID_CHUNK] for start in range(0, len(customer_ids), ID_CHUNK)]
         customers = [row for chunk in chunks for row in Customer.objects.filter(external_id__in=chunk)]
         agent = get_user_model().objects.get(username="agent")
-        tickets = desk_demo.load_tickets(customers, agent, desk_demo.ticket_count(len(customer_ids)))
+        try:
+            tickets = desk_demo.load_tickets(customers, agent, desk_demo.ticket_count(len(customer_ids)))
+        except ImportError as error:
+            raise CommandError(str(error), returncode=2)
         help_content = desk_demo.load_help_content()
         self.stdout.write(f"demo tickets: {tickets['created']} created, {tickets['present']} already there; "
                           f"{help_content['faq_articles']} FAQ articles, "
