@@ -191,6 +191,14 @@ elif TASK_BACKEND == "immediate":
 else:
     raise ImproperlyConfigured("SIDOS_TASK_BACKEND must be 'database', 'redis' or 'immediate'.")
 
+# Periodic jobs `sidos worker` enqueues (sidos/accounts/scheduler.py): "HH:MM" daily in TIME_ZONE,
+# "5m"/"300s"/"300" every N, or "off". Cron stays possible: set these "off" and run the commands instead.
+SIDOS_SCHEDULE_ANALYTICS = env_str("SIDOS_SCHEDULE_ANALYTICS", "02:30")
+SIDOS_SCHEDULE_SLA = env_str("SIDOS_SCHEDULE_SLA", "5m")
+SIDOS_SCHEDULE_OUTBOX = env_str("SIDOS_SCHEDULE_OUTBOX", "5m")
+SIDOS_SCHEDULE_IMAP = env_str("SIDOS_SCHEDULE_IMAP", "1m")  # only while SIDOS_IMAP_URL is set
+SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between the scheduler's checks
+
 # Contact-point normalisation: numbers without a country prefix are read in this region.
 SIDOS_DEFAULT_PHONE_REGION = env_str("SIDOS_DEFAULT_PHONE_REGION", "FI")
 SIDOS_IMPORT_BATCH_SIZE = env_int("SIDOS_IMPORT_BATCH_SIZE", 20_000)

@@ -4,10 +4,10 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sidos.accounts.models import ApiToken, Role, hash_token
+from sidos.accounts.models import ApiToken, Role, ScheduledRun, hash_token
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
@@ -77,3 +77,25 @@ def user_for_token(raw: str):
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# Bookkeeping rows of the scheduler are kept this long, for "when did the nightly job last run?".
+SCHEDULED_RUN_KEEP = dt.timedelta(days=30)
+
+
+def enqueue_scheduled(job: str, task, slot: dt.datetime, *, worker: str = ""):
+    """Enqueue `task` for this slot of `job` unless some worker already did; the new ScheduledRun or None.
+
+    Row and task are written in one transaction (with the database task backend, one database): a crash
+    between them leaves neither, and a second worker racing for the slot fails on the unique constraint.
+    """
+    try:
+        with transaction.atomic():
+            run = ScheduledRun.objects.create(job=job, slot=slot, worker=worker)
+            result = task.enqueue()
+            run.task_id = str(result.id)
+            run.save(update_fields=["task_id"])
+    except IntegrityError:
+        return None
+    ScheduledRun.objects.filter(job=job, slot__lt=slot - SCHEDULED_RUN_KEEP).delete()
+    return run

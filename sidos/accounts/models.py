@@ -53,3 +53,23 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class ScheduledRun(models.Model):
+    """One enqueue of one periodic job for one slot (see sidos/accounts/scheduler.py).
+
+    The unique (job, slot) pair is what makes several `sidos worker` processes enqueue each slot once:
+    the row and the task are written in one transaction, and the second writer's insert fails.
+    """
+
+    job = models.CharField(max_length=50)
+    slot = models.DateTimeField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduledrun_once_per_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M:%S}Z"

@@ -1,8 +1,9 @@
 """Background work for analytics, run by `sidos worker` (Django Tasks).
 
-Nightly scheduling — either of:
+Nightly scheduling: `sidos worker` enqueues recompute_scores at SIDOS_SCHEDULE_ANALYTICS (02:30 by
+default; see sidos/accounts/scheduler.py). Or, with that set to "off", either of:
 
-* cron on the server (recommended; no worker needed), e.g. at 02:30 every night:
+* cron on the server (no worker needed), e.g. at 02:30 every night:
       30 2 * * *  cd /srv/sidos && .venv/bin/sidos analytics-recompute --json >> var/analytics.log 2>&1
   (with the same SIDOS_* environment as the web app)
 * or enqueue from cron / a scheduler and let `sidos worker` run it:

@@ -77,3 +77,11 @@ def send_due(limit: int = 500) -> dict:
 @task()
 def send_due_outbound() -> dict:
     return send_due()
+
+
+@task()
+def poll_mailbox() -> dict:
+    """One IMAP poll of SIDOS_IMAP_URL, as `sidos mail-poll` does; scheduled by `sidos worker`."""
+    from sidos.mail.imap import poll
+
+    return poll().as_dict()

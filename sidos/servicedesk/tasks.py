@@ -7,5 +7,5 @@ from sidos.servicedesk import escalation
 
 @task()
 def sla_sweep() -> dict:
-    """Warn and escalate; scheduled every few minutes by `sidos servicedesk-sla --every N` or cron."""
+    """Warn and escalate; `sidos worker` enqueues it every SIDOS_SCHEDULE_SLA (or cron: servicedesk-sla)."""
     return escalation.sweep()

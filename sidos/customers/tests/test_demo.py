@@ -12,6 +12,17 @@ from django.utils import timezone
 from sidos.customers.demodata import ANCHOR, HISTORY_DAYS, generate
 from sidos.customers.models import Customer, TimelineEvent
 from sidos.orders.models import Order
+from sidos.servicedesk.models import (
+    CannedResponse,
+    Channel,
+    CsatRating,
+    FaqArticle,
+    MessageKind,
+    Status,
+    Ticket,
+    TicketMessage,
+    TicketType,
+)
 
 SIZE = 200
 
@@ -33,6 +44,11 @@ def snapshot() -> dict:
         "customers": list(Customer.objects.order_by("external_id").values()),
         "orders": list(Order.objects.order_by("external_id").values()),
         "timeline": TimelineEvent.objects.count(),
+        "tickets": list(Ticket.objects.order_by("pk").values()),
+        "messages": TicketMessage.objects.count(),
+        "ratings": list(CsatRating.objects.order_by("pk").values()),
+        "faq": FaqArticle.objects.count(),
+        "canned": CannedResponse.objects.count(),
     }
 
 
@@ -128,3 +144,54 @@ def test_it_refuses_to_run_without_debug(db, settings):
     with pytest.raises(CommandError, match="SIDOS_DEBUG"):
         load_demo()
     assert not Customer.objects.exists()
+
+
+def test_demo_tickets_cover_every_type_channel_and_status(demo):
+    tickets = Ticket.objects.all()
+    assert tickets.count() == 55  # 11 stories x 5 types for a demo of 200 customers
+    assert set(tickets.values_list("ticket_type", flat=True)) == set(TicketType.values)
+    assert set(tickets.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(tickets.values_list("status", flat=True)) == set(Status.values)
+    assert set(tickets.values_list("customer__external_id", flat=True)) <= set(generate(SIZE).customer_ids)
+    assert "demo tickets: 55 created, 0 already there; 5 FAQ articles, 4 canned responses" in demo
+
+
+def test_demo_tickets_have_replies_notes_ratings_and_a_history(demo):
+    now = timezone.now()
+    kinds = Counter(TicketMessage.objects.values_list("kind", flat=True))
+    assert kinds[MessageKind.REPLY] > 0 and kinds[MessageKind.NOTE] > 0
+    assert CsatRating.objects.filter(score__lte=2).exists() and CsatRating.objects.filter(score=5).exists()
+    # Every step happened at its moment in the past, in order, never after loading.
+    for ticket in Ticket.objects.prefetch_related("messages"):
+        moments = [message.created_at for message in ticket.messages.order_by("pk")]
+        assert moments == sorted(moments) and moments[-1] <= now
+        assert moments[0] == ticket.created_at
+    assert Ticket.objects.filter(created_at__lt=now - dt.timedelta(days=14)).exists()
+    # Solved ones carry their resolution time; the waiting ones have the SLA clock paused.
+    assert not Ticket.objects.filter(status__in=[Status.RESOLVED, Status.CLOSED], resolved_at=None).exists()
+    assert not Ticket.objects.filter(status=Status.WAITING, sla_paused_at=None).exists()
+    # Some open tickets already missed a deadline; the SLA sweep has something to escalate.
+    overdue = Ticket.objects.filter(is_open=True, next_due__lt=now).exclude(status=Status.WAITING)
+    assert overdue.exists()
+    # The timeline of a customer shows their tickets.
+    assert TimelineEvent.objects.filter(kind="ticket").count() >= Ticket.objects.count()
+
+
+def test_demo_help_content_is_in_finnish_and_english(demo):
+    questions = set(FaqArticle.objects.values_list("question", flat=True))
+    assert {"How long does delivery take?", "Kauanko toimitus kestää?"} <= questions
+    titles = set(CannedResponse.objects.values_list("title", flat=True))
+    assert any(title.endswith("(FI)") for title in titles) and any(title.endswith("(EN)") for title in titles)
+
+
+def test_an_interrupted_ticket_load_is_completed_by_the_next_run(demo):
+    before = snapshot()
+    # As if the first run had died before its last tickets: the next run makes exactly those again.
+    last = Ticket.objects.order_by("-pk")[:3]
+    missing = {ticket.subject for ticket in last}
+    for ticket in list(last):
+        ticket.delete()
+    output = load_demo()
+    assert "demo tickets: 3 created, 52 already there" in output
+    assert Ticket.objects.count() == len(before["tickets"])
+    assert missing <= set(Ticket.objects.values_list("subject", flat=True))

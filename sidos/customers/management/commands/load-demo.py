@@ -12,6 +12,7 @@ from sidos.customers.importjob import run_import
 from sidos.customers.models import Customer, CustomerAlias
 from sidos.orders.importing import OrderImporter
 from sidos.orders.models import Order
+from sidos.servicedesk import demodata as desk_demo
 
 DEMO_PASSWORD = "demo"
 # username -> role; the password of each is DEMO_PASSWORD.
@@ -62,6 +63,20 @@ class Command(BaseCommand):
                               f"deliberate duplicates), {len(data.order_ids)} orders from {data.first_order} "
                               f"to {data.last_order} (the demo's 'today' is {ANCHOR})")
         self._logins()
+        self._service_desk(data.customer_ids)
+
+    def _service_desk(self, customer_ids: list[str]) -> None:
+        chunks = [customer_ids[start:start + ID_CHUNK] for start in range(0, len(customer_ids), ID_CHUNK)]
+        customers = [row for chunk in chunks for row in Customer.objects.filter(external_id__in=chunk)]
+        agent = get_user_model().objects.get(username="agent")
+        try:
+            tickets = desk_demo.load_tickets(customers, agent, desk_demo.ticket_count(len(customer_ids)))
+        except ImportError as error:
+            raise CommandError(str(error), returncode=2)
+        help_content = desk_demo.load_help_content()
+        self.stdout.write(f"demo tickets: {tickets['created']} created, {tickets['present']} already there; "
+                          f"{help_content['faq_articles']} FAQ articles, "
+                          f"{help_content['canned_responses']} canned responses")
 
     def _logins(self) -> None:
         users = get_user_model().objects
