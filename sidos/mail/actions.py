@@ -1,6 +1,9 @@
 """Every change to mail data: the outbox, send attempts, received messages and their outcome."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -23,6 +26,9 @@ from sidos.privacy.models import AuditAction
 
 # Header that marks mail we sent, so that it coming back (a forward rule, a misconfigured alias) is a loop.
 LOOP_HEADER = "X-Sidos-Loop"
+# Inside batched_sending(): [queued since the last drain was enqueued, queued in all].
+_batch: ContextVar[list[int] | None] = ContextVar("mail_batched_sending", default=None)
+DRAIN_EVERY = 100
 
 
 def mail_domain() -> str:
@@ -46,6 +52,45 @@ def _clean_id(value: str | None) -> str | None:
     if not value:
         return None
     return value.strip().strip("<>").strip() or None
+
+
+@contextmanager
+def batched_sending() -> Iterator[None]:
+    """Queue mail without a send task per message; one outbox-draining task per DRAIN_EVERY messages.
+
+    For bulk work (an ingest run acknowledging thousands of tickets): a task row per message was a
+    statement and a millisecond of Python each. The drain task (send_due_outbound) sends every due,
+    committed message, so one per batch covers them. On exit one more drain runs if anything was
+    queued at all: a batch's drain registered in a transaction that rolled back never ran.
+    """
+    token = _batch.set([0, 0])
+    try:
+        yield
+    finally:
+        queued = _batch.get()[1]
+        _batch.reset(token)
+        if queued:
+            _enqueue_drain()
+
+
+def _enqueue_drain() -> None:
+    from sidos.mail.tasks import send_due_outbound  # tasks imports actions
+
+    transaction.on_commit(send_due_outbound.enqueue)
+
+
+def _schedule_send(message_id: int) -> None:
+    batch = _batch.get()
+    if batch is None:
+        from sidos.mail.tasks import send_outbound  # tasks imports actions
+
+        transaction.on_commit(lambda: send_outbound.enqueue(message_id))
+        return
+    batch[0] += 1
+    batch[1] += 1
+    if batch[0] >= DRAIN_EVERY:
+        batch[0] = 0
+        _enqueue_drain()
 
 
 @transaction.atomic
@@ -100,9 +145,7 @@ def queue_outbound(
         summary=f"queued {purpose} mail to {', '.join(recipients)}",
         channel="mail",
     )
-    from sidos.mail.tasks import send_outbound  # tasks imports actions
-
-    transaction.on_commit(lambda: send_outbound.enqueue(message.pk))
+    _schedule_send(message.pk)
     return message
 
 

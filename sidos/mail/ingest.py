@@ -7,6 +7,8 @@ bytes commit whatever the outcome: a parse error or a handler exception leaves a
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 
 from django.conf import settings
@@ -30,6 +32,18 @@ class Summary(Counter):
 
 def inbound_handler():
     return import_string(settings.SIDOS_INBOUND_MAIL_HANDLER)
+
+
+@contextmanager
+def bulk(handler) -> Iterator[None]:
+    """Around a run of many messages: outbox sends batched, and the handler's own per-run setup.
+
+    A handler may carry a `bulk` attribute, a context manager factory entered once around the run
+    (servicedesk caches its queue and SLA policy rows there).
+    """
+    prepare = getattr(handler, "bulk", None)
+    with actions.batched_sending(), (prepare() if prepare else nullcontext()):
+        yield
 
 
 def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
