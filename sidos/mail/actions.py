@@ -93,7 +93,6 @@ def _schedule_send(message_id: int) -> None:
         _enqueue_drain()
 
 
-@transaction.atomic
 def queue_outbound(
     *,
     to: list[str],
@@ -123,6 +122,17 @@ def queue_outbound(
     chain = [ref for ref in (_clean_id(item) for item in references) if ref]
     if reply_to_id and reply_to_id not in chain:
         chain.append(reply_to_id)
+    # Atomic without a savepoint: everything that can be refused was checked above, so only a
+    # database error can end this block early, and that dooms the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        return _store_outbound(
+            recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email
+        )
+
+
+def _store_outbound(
+    recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email
+) -> OutboundMessage:
     message = OutboundMessage.objects.create(
         message_id=new_message_id(),
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,

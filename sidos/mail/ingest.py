@@ -19,6 +19,7 @@ from sidos.mail import actions
 from sidos.mail.classify import classify
 from sidos.mail.models import InboundMessage, InboundReason, InboundStatus
 from sidos.mail.parsing import Reading, generated_message_id, read_message
+from sidos.privacy import audit
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def bulk(handler) -> Iterator[None]:
     (servicedesk caches its queue and SLA policy rows there).
     """
     prepare = getattr(handler, "bulk", None)
-    with actions.batched_sending(), (prepare() if prepare else nullcontext()):
+    with actions.batched_sending(), prepare() if prepare else nullcontext():
         yield
 
 
@@ -51,7 +52,8 @@ def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
     handler = handler or inbound_handler()
     reading, error = _read(raw)
     try:
-        with transaction.atomic():
+        # The message's audit entries go in one INSERT, just before the commit.
+        with transaction.atomic(), audit.deferred():
             parsed = reading.parsed if reading else None
             row = actions.store_inbound(
                 raw=raw,
@@ -95,7 +97,8 @@ def _process(row: InboundMessage, reading: Reading | None, error: str, handler) 
         return "ignored"
     try:
         # A savepoint: a handler that fails halfway leaves nothing of its own behind.
-        with transaction.atomic():
+        # Its own audit block too: entries of a handler that failed are dropped with its rows.
+        with transaction.atomic(), audit.deferred():
             outcome = handler(replace(parsed, inbound_id=row.pk))
         if outcome not in ("created", "threaded"):
             raise ValueError(f"handler returned {outcome!r}, not 'created' or 'threaded'")

@@ -195,7 +195,15 @@ def open_ticket(
         created_at=now,
     )
     _store_attachments(ticket, message, attachments)
-    _event(ticket, EventKind.CREATED, actor, channel=channel, policy=ticket.sla_policy_id)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    events = [
+        TicketEvent(
+            ticket=ticket,
+            kind=EventKind.CREATED,
+            actor=user,
+            detail={"channel": channel, "policy": ticket.sla_policy_id},
+        )
+    ]
     add_event(
         customer,
         TIMELINE_KIND,
@@ -209,7 +217,10 @@ def open_ticket(
     wants_ack = settings.SIDOS_SERVICEDESK_ACKNOWLEDGE if acknowledge is None else acknowledge
     if wants_ack and ticket.contact_email:
         outbound = notify.acknowledge(ticket, in_reply_to=message_id or None)
-        _event(ticket, EventKind.ACKNOWLEDGED, None, outbound=outbound.pk)
+        events.append(
+            TicketEvent(ticket=ticket, kind=EventKind.ACKNOWLEDGED, detail={"outbound": outbound.pk})
+        )
+    TicketEvent.objects.bulk_create(events)  # one INSERT, in the order they happened
     return ticket
 
 
