@@ -57,7 +57,7 @@ def test_a_new_message_from_a_new_customer_takes_23_statements():
         outcome, sql = statements(mail("paivi@example.fi", "new-1@example.fi"))
     assert outcome == "created"
     # Was 39 before issue #4's work: the queue, SLA policy, analytics tier, contact-point demotion and
-    # get_or_create, two savepoints, three of the four audit INSERTs, an event INSERT and the send task
+    # get_or_create, three savepoints, three of the four audit INSERTs, an event INSERT and the send task
     # are gone. Four SELECTs: the duplicate and loop checks and the customer match (primary address,
     # then contact points); four savepoints: the message's, the handler's, open_ticket's and
     # create_customer's.
