@@ -111,7 +111,14 @@ def create_customer(actor, data: dict, *, source: str = "staff", channel: str = 
     customer = Customer(**clean)
     customer.refresh_search_keys()
     customer.save()
-    _add_contact_points(customer, source)
+    # A new customer has no contact points to demote or find: insert them (one statement).
+    ContactPoint.objects.bulk_create(
+        [
+            ContactPoint(customer=customer, kind=kind, value=value, is_primary=True, source=source)
+            for kind, value in ((ContactKind.EMAIL, customer.email), (ContactKind.PHONE, customer.phone))
+            if value
+        ]
+    )
     add_event(customer, TimelineKind.CREATED, f"Customer created ({source})", actor=actor)
     audit.record(
         actor,

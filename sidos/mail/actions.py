@@ -1,6 +1,9 @@
 """Every change to mail data: the outbox, send attempts, received messages and their outcome."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -23,6 +26,9 @@ from sidos.privacy.models import AuditAction
 
 # Header that marks mail we sent, so that it coming back (a forward rule, a misconfigured alias) is a loop.
 LOOP_HEADER = "X-Sidos-Loop"
+# Inside batched_sending(): [queued since the last drain was enqueued, queued in all].
+_batch: ContextVar[list[int] | None] = ContextVar("mail_batched_sending", default=None)
+DRAIN_EVERY = 100
 
 
 def mail_domain() -> str:
@@ -48,7 +54,45 @@ def _clean_id(value: str | None) -> str | None:
     return value.strip().strip("<>").strip() or None
 
 
-@transaction.atomic
+@contextmanager
+def batched_sending() -> Iterator[None]:
+    """Queue mail without a send task per message; one outbox-draining task per DRAIN_EVERY messages.
+
+    For bulk work (an ingest run acknowledging thousands of tickets): a task row per message was a
+    statement and a millisecond of Python each. The drain task (send_due_outbound) sends every due,
+    committed message, so one per batch covers them. On exit one more drain runs if anything was
+    queued at all: a batch's drain registered in a transaction that rolled back never ran.
+    """
+    token = _batch.set([0, 0])
+    try:
+        yield
+    finally:
+        queued = _batch.get()[1]
+        _batch.reset(token)
+        if queued:
+            _enqueue_drain()
+
+
+def _enqueue_drain() -> None:
+    from sidos.mail.tasks import send_due_outbound  # tasks imports actions
+
+    transaction.on_commit(send_due_outbound.enqueue)
+
+
+def _schedule_send(message_id: int) -> None:
+    batch = _batch.get()
+    if batch is None:
+        from sidos.mail.tasks import send_outbound  # tasks imports actions
+
+        transaction.on_commit(lambda: send_outbound.enqueue(message_id))
+        return
+    batch[0] += 1
+    batch[1] += 1
+    if batch[0] >= DRAIN_EVERY:
+        batch[0] = 0
+        _enqueue_drain()
+
+
 def queue_outbound(
     *,
     to: list[str],
@@ -78,6 +122,17 @@ def queue_outbound(
     chain = [ref for ref in (_clean_id(item) for item in references) if ref]
     if reply_to_id and reply_to_id not in chain:
         chain.append(reply_to_id)
+    # Atomic without a savepoint: everything that can be refused was checked above, so only a
+    # database error can end this block early, and that dooms the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        return _store_outbound(
+            recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email
+        )
+
+
+def _store_outbound(
+    recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email
+) -> OutboundMessage:
     message = OutboundMessage.objects.create(
         message_id=new_message_id(),
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
@@ -100,9 +155,7 @@ def queue_outbound(
         summary=f"queued {purpose} mail to {', '.join(recipients)}",
         channel="mail",
     )
-    from sidos.mail.tasks import send_outbound  # tasks imports actions
-
-    transaction.on_commit(lambda: send_outbound.enqueue(message.pk))
+    _schedule_send(message.pk)
     return message
 
 

@@ -7,6 +7,8 @@ bytes commit whatever the outcome: a parse error or a handler exception leaves a
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from sidos.mail import actions
 from sidos.mail.classify import classify
 from sidos.mail.models import InboundMessage, InboundReason, InboundStatus
 from sidos.mail.parsing import Reading, generated_message_id, read_message
+from sidos.privacy import audit
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,25 @@ def inbound_handler():
     return import_string(settings.SIDOS_INBOUND_MAIL_HANDLER)
 
 
+@contextmanager
+def bulk(handler) -> Iterator[None]:
+    """Around a run of many messages: outbox sends batched, and the handler's own per-run setup.
+
+    A handler may carry a `bulk` attribute, a context manager factory entered once around the run
+    (servicedesk caches its queue and SLA policy rows there).
+    """
+    prepare = getattr(handler, "bulk", None)
+    with actions.batched_sending(), prepare() if prepare else nullcontext():
+        yield
+
+
 def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
     """Take one message; returns 'created', 'threaded', 'ignored' or 'failed'."""
     handler = handler or inbound_handler()
     reading, error = _read(raw)
     try:
-        with transaction.atomic():
+        # The message's audit entries go in one INSERT, just before the commit.
+        with transaction.atomic(), audit.deferred():
             parsed = reading.parsed if reading else None
             row = actions.store_inbound(
                 raw=raw,
@@ -81,7 +97,8 @@ def _process(row: InboundMessage, reading: Reading | None, error: str, handler) 
         return "ignored"
     try:
         # A savepoint: a handler that fails halfway leaves nothing of its own behind.
-        with transaction.atomic():
+        # Its own audit block too: entries of a handler that failed are dropped with its rows.
+        with transaction.atomic(), audit.deferred():
             outcome = handler(replace(parsed, inbound_id=row.pk))
         if outcome not in ("created", "threaded"):
             raise ValueError(f"handler returned {outcome!r}, not 'created' or 'threaded'")

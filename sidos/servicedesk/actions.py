@@ -18,7 +18,7 @@ from sidos.lib.emails import InvalidEmail, normalise_email
 from sidos.lib.phones import to_e164
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
-from sidos.servicedesk import notify, sla
+from sidos.servicedesk import lookups, notify, sla
 from sidos.servicedesk.models import (
     OPEN_STATUSES,
     Channel,
@@ -32,6 +32,7 @@ from sidos.servicedesk.models import (
     TicketEvent,
     TicketMessage,
     TicketType,
+    Tier,
 )
 
 TIMELINE_KIND = "ticket"
@@ -65,6 +66,10 @@ def _audit(actor, action, ticket: Ticket, summary: str, channel: str, changes: d
 
 
 def default_queue() -> Queue:
+    return lookups.get("default_queue", _default_queue)
+
+
+def _default_queue() -> Queue:
     queue = Queue.objects.filter(is_default=True).first() or Queue.objects.order_by("pk").first()
     if queue is None:
         # Normally made by migration 0002; recreated as it was there if someone deleted every queue.
@@ -79,6 +84,10 @@ def default_queue() -> Queue:
 
 def find_or_create_customer(*, email: str = "", phone: str = "", name: str = "") -> Customer:
     """The customer with this e-mail address (primary or earlier), else phone, else a minimal new one."""
+    return _find_or_create_customer(email=email, phone=phone, name=name)[0]
+
+
+def _find_or_create_customer(*, email: str, phone: str, name: str) -> tuple[Customer, bool]:
     clean_email = ""
     if email:
         try:
@@ -99,12 +108,12 @@ def find_or_create_customer(*, email: str = "", phone: str = "", name: str = "")
             point = ContactPoint.objects.filter(kind=kind, value=value).select_related("customer").first()
             found = point.customer if point else None
         if found is not None:
-            return found
+            return found, False
     if not clean_email and not clean_phone:
         raise TicketError("a ticket needs the customer's e-mail address or phone number", "email")
     first, _space, last = name.strip().partition(" ")
     data = {"email": clean_email, "phone": clean_phone, "first_name": first[:100], "last_name": last[:100]}
-    return create_customer(None, data, source="servicedesk", channel="task")
+    return create_customer(None, data, source="servicedesk", channel="task"), True
 
 
 def _store_attachments(ticket: Ticket, message: TicketMessage, attachments) -> None:
@@ -152,8 +161,9 @@ def open_ticket(
         raise TicketError(f"unknown ticket type {ticket_type!r}", "ticket_type")
     if priority not in Priority.values:
         raise TicketError(f"unknown priority {priority!r}", "priority")
+    created = False
     if customer is None:
-        customer = find_or_create_customer(email=email, phone=phone, name=name)
+        customer, created = _find_or_create_customer(email=email, phone=phone, name=name)
     if order is not None and order.customer_id != customer.pk:
         raise TicketError("the order belongs to another customer", "order")
     now = timezone.now()
@@ -169,7 +179,8 @@ def open_ticket(
         tags=sorted({str(tag).strip().lower() for tag in tags if str(tag).strip()}),
         created_at=now,
     )
-    sla.start_clocks(ticket, now, sla.tier_for(customer))
+    # A customer created a moment ago has no analytics scores yet: no need to look them up.
+    sla.start_clocks(ticket, now, Tier.STANDARD if created else sla.tier_for(customer))
     ticket.save()
     message = TicketMessage.objects.create(
         ticket=ticket,
@@ -184,7 +195,15 @@ def open_ticket(
         created_at=now,
     )
     _store_attachments(ticket, message, attachments)
-    _event(ticket, EventKind.CREATED, actor, channel=channel, policy=ticket.sla_policy_id)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    events = [
+        TicketEvent(
+            ticket=ticket,
+            kind=EventKind.CREATED,
+            actor=user,
+            detail={"channel": channel, "policy": ticket.sla_policy_id},
+        )
+    ]
     add_event(
         customer,
         TIMELINE_KIND,
@@ -198,7 +217,10 @@ def open_ticket(
     wants_ack = settings.SIDOS_SERVICEDESK_ACKNOWLEDGE if acknowledge is None else acknowledge
     if wants_ack and ticket.contact_email:
         outbound = notify.acknowledge(ticket, in_reply_to=message_id or None)
-        _event(ticket, EventKind.ACKNOWLEDGED, None, outbound=outbound.pk)
+        events.append(
+            TicketEvent(ticket=ticket, kind=EventKind.ACKNOWLEDGED, detail={"outbound": outbound.pk})
+        )
+    TicketEvent.objects.bulk_create(events)  # one INSERT, in the order they happened
     return ticket
 
 

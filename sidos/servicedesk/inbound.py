@@ -10,6 +10,7 @@ import re
 from django.db import transaction
 
 from sidos.mail.parsing import ParsedMessage
+from sidos.servicedesk import lookups
 from sidos.servicedesk.actions import add_customer_message, open_ticket
 from sidos.servicedesk.models import Channel, Ticket, TicketMessage
 
@@ -48,7 +49,8 @@ def _addresses(ticket: Ticket) -> set[str]:
     return {ticket.contact_email, ticket.customer.email, *points} - {""}
 
 
-@transaction.atomic
+# No savepoint of its own: ingest already calls the handler in one, which undoes a failure here.
+@transaction.atomic(savepoint=False)
 def handle_message(message: ParsedMessage) -> str:
     ticket = ticket_for(message)
     if ticket is not None:
@@ -77,3 +79,7 @@ def handle_message(message: ParsedMessage) -> str:
         audit_channel="task",
     )
     return "created"
+
+
+# mail-ingest enters this once around a run (sidos.mail.ingest.bulk): queue and SLA rows read once.
+handle_message.bulk = lookups.cached

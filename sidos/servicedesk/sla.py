@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import holidays
 
-from sidos.servicedesk import businesstime
+from sidos.servicedesk import businesstime, lookups
 from sidos.servicedesk.models import (
     NO_DEADLINE,
     BusinessCalendar,
@@ -60,9 +60,15 @@ def tier_for(customer) -> str:
 
 def policy_for(ticket: Ticket, tier: str) -> SlaPolicy | None:
     """The matching policy with the most criteria set; None when no policy is stored (default applies)."""
-    candidates = SlaPolicy.objects.select_related("calendar").filter(
-        priority__in=["", ticket.priority], ticket_type__in=["", ticket.ticket_type], tier__in=["", tier]
-    )
+    # All policies in one read (a handful of rows), cached per ingest run; matched here.
+    policies = lookups.get("sla_policies", lambda: list(SlaPolicy.objects.select_related("calendar")))
+    candidates = [
+        policy
+        for policy in policies
+        if policy.priority in ("", ticket.priority)
+        and policy.ticket_type in ("", ticket.ticket_type)
+        and policy.tier in ("", tier)
+    ]
 
     def specificity(policy: SlaPolicy):
         return (bool(policy.priority) + bool(policy.ticket_type) + bool(policy.tier), -policy.pk)
@@ -71,7 +77,8 @@ def policy_for(ticket: Ticket, tier: str) -> SlaPolicy | None:
 
 
 def _calendar(ticket: Ticket) -> businesstime.Calendar:
-    return calendar_for(ticket.sla_policy.calendar if ticket.sla_policy else None)
+    stored = ticket.sla_policy.calendar if ticket.sla_policy else None
+    return lookups.get(("calendar", stored.pk if stored else None), lambda: calendar_for(stored))
 
 
 def start_clocks(ticket: Ticket, now: dt.datetime, tier: str) -> None:

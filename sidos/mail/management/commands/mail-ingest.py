@@ -31,22 +31,9 @@ class Command(BaseCommand):
             handler = ingest.inbound_handler()
         except ImportError as error:
             raise CommandError(f"SIDOS_INBOUND_MAIL_HANDLER cannot be imported: {error}", returncode=2)
-        if options["retry_failed"]:
-            summary.update(ingest.retry_failed(handler=handler))
         try:
-            for label, path in sources.expand(options["paths"]):
-                try:
-                    raw = sys.stdin.buffer.read() if path is None else path.read_bytes()
-                except OSError as error:
-                    unreadable.append(label)
-                    self.stderr.write(f"{label}: cannot read: {error.strerror or error}")
-                    continue
-                outcome = ingest.ingest_bytes(raw, source=label, handler=handler)
-                summary[outcome] += 1
-                if outcome == "failed":
-                    self.stderr.write(
-                        f"{label}: failed, kept in quarantine (sidos mail-ingest --retry-failed)"
-                    )
+            with ingest.bulk(handler):
+                self._ingest(options, handler, summary, unreadable)
         except DatabaseError as error:
             # Not even the quarantine could be written. 75 is EX_TEMPFAIL: an MTA piping mail in
             # keeps the message and tries again, instead of bouncing it.
@@ -69,3 +56,18 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(", ".join(f"{key}: {value}" for key, value in result.items()))
+
+    def _ingest(self, options, handler, summary: ingest.Summary, unreadable: list[str]) -> None:
+        if options["retry_failed"]:
+            summary.update(ingest.retry_failed(handler=handler))
+        for label, path in sources.expand(options["paths"]):
+            try:
+                raw = sys.stdin.buffer.read() if path is None else path.read_bytes()
+            except OSError as error:
+                unreadable.append(label)
+                self.stderr.write(f"{label}: cannot read: {error.strerror or error}")
+                continue
+            outcome = ingest.ingest_bytes(raw, source=label, handler=handler)
+            summary[outcome] += 1
+            if outcome == "failed":
+                self.stderr.write(f"{label}: failed, kept in quarantine (sidos mail-ingest --retry-failed)")
