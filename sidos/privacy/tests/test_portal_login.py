@@ -162,3 +162,12 @@ def test_the_login_mail_is_in_the_customers_language(db):
     Client().post("/portal/", {"email": "eino@example.fi"})
     message = OutboundMessage.objects.get(related__startswith="portal-link:")
     assert "kirjautumislinkki" in message.subject.lower()
+
+
+def test_the_portal_speaks_finnish(aino):
+    client = Client(HTTP_ACCEPT_LANGUAGE="fi")
+    assert "Lähetä minulle kirjautumislinkki" in client.get("/portal/").content.decode()
+    client.post("/portal/", {"email": "aino@example.fi"})
+    client.post(f"/portal/login/{link_token('aino@example.fi')}/")
+    page = client.get("/portal/me/").content.decode()
+    assert "Mitä tietoja meillä on sinusta" in page and "Lataa kaikki tietoni (ZIP)" in page
