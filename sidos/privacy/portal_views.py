@@ -8,6 +8,7 @@ import time
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sidos.customers.actions import CustomerError
 from sidos.customers.exporting import customer_archive, customer_document
-from sidos.customers.models import ConsentChannel, ConsentPurpose
+from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer
 from sidos.privacy import actions
 from sidos.privacy.models import AuditAction
 from sidos.privacy.portal_auth import end_session, portal_login_required, session_link, start_session
@@ -131,15 +132,28 @@ class _Score:
         self.usual_gap_days = data.get("usual_gap_days")
 
 
+# Export columns whose model field has another name; the others are named as the field.
+FIELD_OF_COLUMN = {"customer_id": "external_id", "type": "kind", "id": None}
+
+
+def _label(column: str) -> str:
+    name = FIELD_OF_COLUMN.get(column, column)
+    try:
+        return str(Customer._meta.get_field(name).verbose_name).capitalize() if name else column
+    except FieldDoesNotExist:
+        return column
+
+
 def _profile_rows(profile: dict) -> list[tuple[str, object]]:
+    """(label, value) per profile field in the customer's language; custom attributes under their own key."""
     rows = []
     for key, value in profile.items():
         if key == "attributes":
             rows.extend((name, item) for name, item in value.items())
         elif key == "tags":
-            rows.append((key, ", ".join(value)))
+            rows.append((_label(key), ", ".join(value)))
         else:
-            rows.append((key, value))
+            rows.append((_label(key), value))
     return rows
 
 

@@ -20,69 +20,47 @@ ID_CHUNK = 500
 
 
 def _count_present(model, external_ids: list[str]) -> int:
-    return sum(
-        model.objects.filter(external_id__in=external_ids[start : start + ID_CHUNK]).count()
-        for start in range(0, len(external_ids), ID_CHUNK)
-    )
+    return sum(model.objects.filter(external_id__in=external_ids[start:start + ID_CHUNK]).count()
+               for start in range(0, len(external_ids), ID_CHUNK))
 
 
 class Command(BaseCommand):
-    help = (
-        f"Load the demo data set through the CSV importers and create the demo logins (password "
-        f"'{DEMO_PASSWORD}'). Development only (SIDOS_DEBUG=1). Running it again changes nothing."
-    )
+    help = (f"Load the demo data set through the CSV importers and create the demo logins (password "
+            f"'{DEMO_PASSWORD}'). Development only (SIDOS_DEBUG=1). Running it again changes nothing.")
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--customers",
-            type=int,
-            default=DEFAULT_CUSTOMERS,
-            help=f"how many customer rows to generate (default {DEFAULT_CUSTOMERS})",
-        )
-        parser.add_argument(
-            "--reimport",
-            action="store_true",
-            help="import the files again even when the demo is loaded (nothing changes)",
-        )
+        parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
+                            help=f"how many customer rows to generate (default {DEFAULT_CUSTOMERS})")
+        parser.add_argument("--reimport", action="store_true",
+                            help="import the files again even when the demo is loaded (nothing changes)")
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError(
-                "load-demo creates logins with the password 'demo', so it runs only in "
-                "development: set SIDOS_DEBUG=1",
-                returncode=2,
-            )
+            raise CommandError("load-demo creates logins with the password 'demo', so it runs only in "
+                               "development: set SIDOS_DEBUG=1", returncode=2)
         if options["customers"] < 1:
             raise CommandError("--customers must be at least 1", returncode=2)
         data = generate(options["customers"])
         # Merging a demo duplicate turns its customer_id into an alias: that still counts as loaded.
-        customers_present = _count_present(Customer, data.customer_ids) + _count_present(
-            CustomerAlias, data.customer_ids
-        )
+        customers_present = (_count_present(Customer, data.customer_ids)
+                             + _count_present(CustomerAlias, data.customer_ids))
         orders_present = _count_present(Order, data.order_ids)
         loaded = customers_present >= len(data.customer_ids) and orders_present == len(data.order_ids)
         if loaded and not options["reimport"]:
-            self.stdout.write(
-                f"demo data already loaded: {len(data.customer_ids)} customers, {len(data.order_ids)} orders"
-            )
+            self.stdout.write(f"demo data already loaded: {len(data.customer_ids)} customers, "
+                              f"{len(data.order_ids)} orders")
         else:
-            for label, importer, text in (
-                ("customers", CustomerImporter("demo"), data.customers_csv),
-                ("orders", OrderImporter("demo"), data.orders_csv),
-            ):
+            for label, importer, text in (("customers", CustomerImporter("demo"), data.customers_csv),
+                                          ("orders", OrderImporter("demo"), data.orders_csv)):
                 summary = run_import(importer, io.BytesIO(text.encode()), f"demo-{label}.csv")
-                self.stdout.write(
-                    f"{label}: {summary.rows} rows, {summary.created} created, "
-                    f"{summary.updated} updated, {summary.unchanged} unchanged, "
-                    f"{summary.rejected} rejected"
-                )
+                self.stdout.write(f"{label}: {summary.rows} rows, {summary.created} created, "
+                                  f"{summary.updated} updated, {summary.unchanged} unchanged, "
+                                  f"{summary.rejected} rejected")
                 if summary.rejected:
                     raise CommandError(f"the demo {label} file had rejected rows: see {summary.errors}")
-            self.stdout.write(
-                f"demo data: {len(data.customer_ids)} customers ({len(data.duplicates)} "
-                f"deliberate duplicates), {len(data.order_ids)} orders from {data.first_order} "
-                f"to {data.last_order} (the demo's 'today' is {ANCHOR})"
-            )
+            self.stdout.write(f"demo data: {len(data.customer_ids)} customers ({len(data.duplicates)} "
+                              f"deliberate duplicates), {len(data.order_ids)} orders from {data.first_order} "
+                              f"to {data.last_order} (the demo's 'today' is {ANCHOR})")
         self._logins()
 
     def _logins(self) -> None:
