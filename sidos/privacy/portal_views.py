@@ -41,6 +41,15 @@ def _answer_floor() -> float:
     return getattr(settings, "SIDOS_PORTAL_ANSWER_SECONDS", 0.6)
 
 
+def _link_base(request) -> str:
+    """The configured public address, not the request's Host header: a forged Host must not make us
+    mail a customer a link (and its token) pointing at someone else's server."""
+    path = reverse("portal:login_link_base")
+    if settings.SIDOS_PUBLIC_URL:
+        return settings.SIDOS_PUBLIC_URL.rstrip("/") + path
+    return request.build_absolute_uri(path)  # the host was checked against ALLOWED_HOSTS
+
+
 @require_http_methods(["GET", "POST"])
 def login(request):
     if request.method == "GET" and session_link(request) is not None:
@@ -51,7 +60,7 @@ def login(request):
         outcome = actions.request_login_link(
             form.cleaned_data["email"],
             ip=request.META.get("REMOTE_ADDR"),
-            link_base=request.build_absolute_uri(reverse("portal:login_link_base")),
+            link_base=_link_base(request),
         )
         time.sleep(max(0.0, _answer_floor() - (time.monotonic() - started)))
         if outcome is actions.LinkOutcome.LIMITED:

@@ -25,7 +25,8 @@ SCREENSHOTS = os.environ.get("SIDOS_SCREENSHOT_DIR", "/tmp")
 
 
 @pytest.fixture
-def smtp(settings):
+def smtp(settings, live_server):
+    settings.SIDOS_PUBLIC_URL = live_server.url
     server = SmtpServer().start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -171,3 +171,12 @@ def test_the_portal_speaks_finnish(aino):
     client.post(f"/portal/login/{link_token('aino@example.fi')}/")
     page = client.get("/portal/me/").content.decode()
     assert "Mitä tietoja meillä on sinusta" in page and "Lataa kaikki tietoni (ZIP)" in page
+
+
+def test_the_mailed_link_uses_the_public_address_not_the_host_header(aino, settings):
+    settings.SIDOS_PUBLIC_URL = "https://crm.example.fi"
+    settings.ALLOWED_HOSTS = ["crm.example.fi", "evil.example"]
+    Client().post("/portal/", {"email": "aino@example.fi"}, HTTP_HOST="evil.example")
+    message = OutboundMessage.objects.get(related__startswith="portal-link:")
+    assert "https://crm.example.fi/portal/login/" in message.text
+    assert "evil.example" not in message.text
