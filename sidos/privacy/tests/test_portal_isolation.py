@@ -98,6 +98,12 @@ def test_a_cookie_edited_to_name_another_customer_is_refused(people):
     edited = client.cookies[SESSION_COOKIE].value.replace(f":{aino.pk}:", f":{bertta.pk}:", 1)
     # Signed properly, but Aino's link row does not belong to Bertta.
     resigned = signing.get_cookie_signer(salt=SESSION_COOKIE + SESSION_SALT).sign(f"{link_id}:{bertta.pk}")
+    # Control: the same signing, for the pair the row really has, is accepted, so the refusals below
+    # come from the check on the row and not from signing the cookie wrongly here.
+    genuine = signing.get_cookie_signer(salt=SESSION_COOKIE + SESSION_SALT).sign(f"{link_id}:{aino.pk}")
+    control = Client()
+    control.cookies[SESSION_COOKIE] = genuine
+    assert control.get("/portal/me/").status_code == 200
     for value in (edited, resigned, f"{link_id}:{bertta.pk}"):
         other = Client()
         other.cookies[SESSION_COOKIE] = value
