@@ -202,6 +202,11 @@ SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between th
 # Contact-point normalisation: numbers without a country prefix are read in this region.
 SIDOS_DEFAULT_PHONE_REGION = env_str("SIDOS_DEFAULT_PHONE_REGION", "FI")
 SIDOS_IMPORT_BATCH_SIZE = env_int("SIDOS_IMPORT_BATCH_SIZE", 20_000)
+# The customer portal (/portal/): login-link lifetime, portal session length, links per 15 minutes.
+SIDOS_PORTAL_LINK_MINUTES = env_int("SIDOS_PORTAL_LINK_MINUTES", 20)
+SIDOS_PORTAL_SESSION_MINUTES = env_int("SIDOS_PORTAL_SESSION_MINUTES", 30)
+SIDOS_PORTAL_LINKS_PER_ADDRESS = env_int("SIDOS_PORTAL_LINKS_PER_ADDRESS", 3)
+SIDOS_PORTAL_LINKS_PER_IP = env_int("SIDOS_PORTAL_LINKS_PER_IP", 10)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SIDOS_SECURE_COOKIES", True)

@@ -1,7 +1,10 @@
 """Customer data out: the CSV/JSONL export that re-imports losslessly, and one customer's whole record."""
 
+import csv
 import datetime as dt
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -83,7 +86,15 @@ def dumps(document) -> str:
 
 
 def customer_document(customer: Customer) -> dict:
-    """Everything held about one customer, as plain data (used by export-customer and the staff export)."""
+    """Everything held about one customer, as plain data.
+
+    The one source of the staff export, the export-customer command, the API and the customer portal's
+    download (customer_archive), so what a customer is given can never differ from what staff export.
+    Ticket messages leave out staff-internal notes.
+    """
+    from sidos.analytics.queries import scores_for
+    from sidos.servicedesk.models import MessageKind, TicketMessage
+
     profile = {
         "id": customer.pk,
         **export_row(customer),
@@ -122,9 +133,86 @@ def customer_document(customer: Customer) -> dict:
                 "kind", "occurred_at", "title", "detail", "ref_type", "ref_id"
             )
         ),
+        "tickets": list(
+            customer.tickets.order_by("created_at", "id").values(
+                "id", "subject", "ticket_type", "channel", "status", "created_at", "resolved_at"
+            )
+        ),
+        "ticket_messages": list(
+            TicketMessage.objects.filter(ticket__customer=customer)
+            .exclude(kind=MessageKind.NOTE)
+            .order_by("created_at", "id")
+            .values("ticket_id", "kind", "from_address", "from_name", "body", "created_at")
+        ),
+        "analytics": _analytics(scores_for(customer)),
         "aliases": list(customer.aliases.values_list("external_id", flat=True)),
         "exported_at": timezone.now(),
     }
+
+
+ANALYTICS_FIELDS = (
+    "as_of",
+    "segment",
+    "purchases",
+    "first_purchase",
+    "last_purchase",
+    "days_since_last",
+    "usual_gap_days",
+    "revenue",
+    "expected_90",
+    "p_alive",
+    "churn_risk",
+)
+
+
+def _analytics(score) -> dict | None:
+    if score is None:
+        return None
+    return {name: getattr(score, name) for name in ANALYTICS_FIELDS}
+
+
+def _csv_text(rows: list[dict]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(key for key in row if key not in columns)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                key: dumps(value) if isinstance(value, dict | list) else _cell(value)
+                for key, value in row.items()
+            }
+        )
+    return out.getvalue()
+
+
+def _tables(document: dict) -> dict[str, list[dict]]:
+    """One flat table per part of the document, for people who open the download in a spreadsheet."""
+    return {
+        "profile": [document["profile"]],
+        "contact_points": document["contact_points"],
+        "consents_current": document["consents"]["current"],
+        "consent_history": document["consents"]["history"],
+        "orders": document["orders"],
+        "tickets": document["tickets"],
+        "ticket_messages": document["ticket_messages"],
+        "timeline": document["timeline"],
+        "analytics": [document["analytics"]] if document["analytics"] else [],
+        "aliases": [{"customer_id": alias} for alias in document["aliases"]],
+    }
+
+
+def customer_archive(document: dict) -> bytes:
+    """The download: customer.json (the export-customer output, byte for byte) plus one CSV per table."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("customer.json", dumps(document))
+        for name, rows in _tables(document).items():
+            # utf-8-sig: Excel opens a BOM-marked CSV with the right characters.
+            archive.writestr(f"{name}.csv", _csv_text(rows).encode("utf-8-sig"))
+    return buffer.getvalue()
 
 
 def find_customer(key: str) -> Customer | None:

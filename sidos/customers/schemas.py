@@ -129,5 +129,8 @@ class CustomerDocumentOut(Schema):
     consents: dict[str, list[dict[str, Any]]]
     orders: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
+    tickets: list[dict[str, Any]]
+    ticket_messages: list[dict[str, Any]]
+    analytics: dict[str, Any] | None
     aliases: list[str]
     exported_at: dt.datetime

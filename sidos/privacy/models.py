@@ -11,6 +11,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Exported"
     IMPORT = "import", "Imported"
     CONSENT = "consent", "Consent recorded"
+    LOGIN = "login", "Logged in"
+    LOGOUT = "logout", "Logged out"
 
 
 class AuditEntry(models.Model):
@@ -39,3 +41,32 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         when = f"{self.created_at:%Y-%m-%d %H:%M}"
         return f"{when} {self.actor_label} {self.action} {self.target_type} {self.target_id}"
+
+
+class PortalLinkRequest(models.Model):
+    """One request for a portal login link, whether or not the address is on file.
+
+    Unknown addresses are kept only as a keyed hash (for the per-address rate limit), never in clear.
+    A row with a customer is a link that was mailed: used_at makes it single-use, ended_at ends the
+    portal session it opened (logout).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    address_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="portal_links"
+    )
+    nonce_hash = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address_hash", "created_at"], name="portal_link_address"),
+            models.Index(fields=["ip", "created_at"], name="portal_link_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"portal link {self.pk} ({self.created_at:%Y-%m-%d %H:%M})"

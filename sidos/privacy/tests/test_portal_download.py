@@ -1,0 +1,80 @@
+"""The portal's ZIP is the export-customer document, plus one CSV per table of it."""
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.management import call_command
+
+from sidos.privacy.tests.portalhelpers import make_person, portal_client
+
+pytestmark = pytest.mark.django_db
+
+TABLES = {
+    "profile.csv",
+    "contact_points.csv",
+    "consents_current.csv",
+    "consent_history.csv",
+    "orders.csv",
+    "tickets.csv",
+    "ticket_messages.csv",
+    "timeline.csv",
+    "analytics.csv",
+    "aliases.csv",
+}
+
+
+@pytest.fixture(autouse=True)
+def quick_answers(settings):
+    settings.SIDOS_PORTAL_ANSWER_SECONDS = 0.0
+
+
+def without_time(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "exported_at"}
+
+
+def test_the_zip_holds_what_export_customer_prints(db, tmp_path):
+    aino = make_person("Aino", "Aalto", "aino@example.fi", "A", note="internal")
+    client = portal_client("aino@example.fi")
+    response = client.get("/portal/me/download/")
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert set(archive.namelist()) == {"customer.json", *TABLES}
+    from_portal = json.loads(archive.read("customer.json"))
+
+    out = io.StringIO()
+    call_command("export-customer", f"#{aino.pk}", stdout=out)
+    from_command = json.loads(out.getvalue())
+    assert without_time(from_portal) == without_time(from_command)
+    assert len(from_command["tickets"]) == 1
+    assert [m["kind"] for m in from_command["ticket_messages"]] == ["inbound", "reply"]
+
+    zipped = tmp_path / "aino.zip"
+    call_command("export-customer", f"#{aino.pk}", "--zip", str(zipped), stdout=io.StringIO())
+    staff = zipfile.ZipFile(zipped)
+    assert set(staff.namelist()) == set(archive.namelist())
+    for name in TABLES:
+        assert staff.read(name) == archive.read(name), name
+    assert without_time(json.loads(staff.read("customer.json"))) == without_time(from_portal)
+
+
+def test_each_csv_has_the_rows_of_its_table(db):
+    make_person("Aino", "Aalto", "aino@example.fi", "A")
+    client = portal_client("aino@example.fi")
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/portal/me/download/").content))
+    document = json.loads(archive.read("customer.json"))
+
+    def rows(name):
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+
+    orders = rows("orders.csv")
+    assert [(row["external_id"], row["amount"]) for row in orders] == [
+        (order["external_id"], order["amount"]) for order in document["orders"]
+    ]
+    assert rows("profile.csv")[0]["email"] == "aino@example.fi"
+    assert len(rows("timeline.csv")) == len(document["timeline"])
+    assert len(rows("consent_history.csv")) == len(document["consents"]["history"]) == 1
+    assert archive.read("orders.csv").startswith("\ufeff".encode())

@@ -1,0 +1,16 @@
+"""/portal/: the customers' own pages, apart from the staff app."""
+
+from django.urls import path
+
+from sidos.privacy import portal_views
+
+app_name = "portal"
+urlpatterns = [
+    path("", portal_views.login, name="login"),
+    path("login/", portal_views.login, name="login_link_base"),
+    path("login/<str:token>/", portal_views.login_link, name="login_link"),
+    path("logout/", portal_views.logout, name="logout"),
+    path("me/", portal_views.me, name="me"),
+    path("me/download/", portal_views.download, name="download"),
+    path("me/consent/", portal_views.consent, name="consent"),
+]
