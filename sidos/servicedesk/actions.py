@@ -391,9 +391,12 @@ def update_ticket(actor, ticket: Ticket, changes: dict, *, audit_channel: str = 
 
 
 def _retarget(ticket: Ticket, now: dt.datetime) -> None:
-    """A new priority or type may pick another policy; dues are counted from the ticket's creation."""
+    """A new priority or type may pick another policy; dues are counted from the ticket's creation,
+    moved on by the time earlier pauses (waiting on the customer) already added."""
     paused_at = ticket.sla_paused_at
+    shift = sla.pause_shift(ticket)
     sla.start_clocks(ticket, now, sla.tier_for(ticket.customer))
+    sla.apply_pause_shift(ticket, shift)
     ticket.sla_paused_at = paused_at
     sla.refresh_next_due(ticket)
 
