@@ -1,6 +1,7 @@
 """Every change to mail data: the outbox, send attempts, received messages and their outcome."""
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -15,9 +16,11 @@ from sidos.mail.models import (
     InboundMessage,
     InboundReason,
     InboundStatus,
+    OutboundAttachment,
     OutboundMessage,
     OutboundStatus,
 )
+from sidos.mail.parsing import Attachment
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
@@ -62,11 +65,13 @@ def queue_outbound(
     related: str = "",
     auto_submitted: bool = False,
     from_email: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
     """Put a message in the outbox; it is sent by a task once the surrounding transaction commits.
 
     auto_submitted marks acknowledgements and other automatic mail (RFC 3834 "auto-replied"), so
-    well-behaved autoresponders on the other side do not answer them.
+    well-behaved autoresponders on the other side do not answer them. attachments are stored with the
+    message, so a retry after an outage sends them too.
     """
     recipients = [address.strip() for address in to if address and address.strip()]
     if not recipients:
@@ -92,6 +97,16 @@ def queue_outbound(
         related=related,
         next_attempt_at=timezone.now(),
     )
+    if attachments:
+        OutboundAttachment.objects.bulk_create(
+            OutboundAttachment(
+                message=message,
+                filename=item.filename[:255],
+                content_type=item.content_type[:200],
+                content=item.content,
+            )
+            for item in attachments
+        )
     audit.record(
         None,
         AuditAction.CREATE,
