@@ -138,3 +138,15 @@ def test_the_action_refuses_an_oversized_attachment_from_any_caller(agent, setti
     with pytest.raises(actions.TicketError, match="'iso.pdf' is larger than the limit of 10 bytes"):
         actions.add_note(agent, ticket, "x", attachments=[Attachment("iso.pdf", "application/pdf", PDF)])
     assert not ticket.messages.filter(kind=MessageKind.NOTE).exists()
+
+
+def test_the_size_error_is_in_finnish_too(settings):
+    from django.utils import translation
+
+    from sidos.servicedesk.forms import NoteForm
+
+    settings.SIDOS_MAIL_MAX_ATTACHMENT_BYTES = 10
+    with translation.override("fi"):
+        form = NoteForm({"text": "x"}, {"files": [upload("iso.pdf")]})
+        assert not form.is_valid()
+        assert form.errors["files"] == ["iso.pdf on liian suuri (5,0\xa0KB; enintään 10\xa0tavua)."]
