@@ -1,7 +1,7 @@
 """Every change to mail data: the outbox, send attempts, received messages and their outcome."""
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -18,9 +18,11 @@ from sidos.mail.models import (
     InboundMessage,
     InboundReason,
     InboundStatus,
+    OutboundAttachment,
     OutboundMessage,
     OutboundStatus,
 )
+from sidos.mail.parsing import Attachment
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
@@ -106,11 +108,13 @@ def queue_outbound(
     related: str = "",
     auto_submitted: bool = False,
     from_email: str = "",
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
     """Put a message in the outbox; it is sent by a task once the surrounding transaction commits.
 
     auto_submitted marks acknowledgements and other automatic mail (RFC 3834 "auto-replied"), so
-    well-behaved autoresponders on the other side do not answer them.
+    well-behaved autoresponders on the other side do not answer them. attachments are stored with the
+    message, so a retry after an outage sends them too.
     """
     recipients = [address.strip() for address in to if address and address.strip()]
     if not recipients:
@@ -126,12 +130,13 @@ def queue_outbound(
     # database error can end this block early, and that dooms the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
         return _store_outbound(
-            recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email
+            recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email,
+            attachments,
         )
 
 
 def _store_outbound(
-    recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email
+    recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email, attachments
 ) -> OutboundMessage:
     message = OutboundMessage.objects.create(
         message_id=new_message_id(),
@@ -147,6 +152,16 @@ def _store_outbound(
         related=related,
         next_attempt_at=timezone.now(),
     )
+    if attachments:
+        OutboundAttachment.objects.bulk_create(
+            OutboundAttachment(
+                message=message,
+                filename=item.filename[:255],
+                content_type=item.content_type[:200],
+                content=item.content,
+            )
+            for item in attachments
+        )
     audit.record(
         None,
         AuditAction.CREATE,

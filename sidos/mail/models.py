@@ -113,3 +113,15 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {', '.join(self.to)} ({self.status})"
+
+
+class OutboundAttachment(models.Model):
+    """A file sent with an outbox message, kept in the database so that every retry sends it again."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=200)
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.filename

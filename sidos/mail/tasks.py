@@ -31,6 +31,8 @@ def build_email(message: OutboundMessage, connection=None) -> EmailMultiAlternat
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    for item in message.attachments.all():
+        email.attach(item.filename, bytes(item.content), item.content_type or "application/octet-stream")
     return email
 
 

@@ -131,6 +131,16 @@ def _store_attachments(ticket: Ticket, message: TicketMessage, attachments) -> N
         stored.save()
 
 
+def _check_staff_attachments(attachments) -> None:
+    """Staff uploads share the limit of mail attachments: what we accept we must also be able to send."""
+    limit = settings.SIDOS_MAIL_MAX_ATTACHMENT_BYTES
+    for attachment in attachments:
+        if len(attachment.content) > limit:
+            raise TicketError(
+                f"attachment {attachment.filename!r} is larger than the limit of {limit} bytes", "attachments"
+            )
+
+
 @transaction.atomic
 def open_ticket(
     actor,
@@ -273,8 +283,19 @@ def fill_placeholders(text: str, ticket: Ticket) -> str:
 
 
 @transaction.atomic
-def reply(actor, ticket: Ticket, text: str, *, status: str | None = None, audit_channel: str = "web"):
-    """Send the customer a reply through the outbox; the first one stops the first-response clock."""
+def reply(
+    actor,
+    ticket: Ticket,
+    text: str,
+    *,
+    status: str | None = None,
+    audit_channel: str = "web",
+    attachments=(),
+):
+    """Send the customer a reply through the outbox; the first one stops the first-response clock.
+
+    attachments (sidos.mail.parsing.Attachment) go out with the e-mail and are kept on the message.
+    """
     text = (text or "").strip()
     if not text:
         raise TicketError("the reply is empty", "text")
@@ -282,7 +303,8 @@ def reply(actor, ticket: Ticket, text: str, *, status: str | None = None, audit_
     if not ticket.contact_email:
         raise TicketError("the customer has no e-mail address to reply to", "text")
     now = timezone.now()
-    outbound = notify.reply(ticket, text)
+    _check_staff_attachments(attachments)
+    outbound = notify.reply(ticket, text, attachments)
     message = TicketMessage.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
@@ -293,6 +315,7 @@ def reply(actor, ticket: Ticket, text: str, *, status: str | None = None, audit_
         outbound=outbound,
         created_at=now,
     )
+    _store_attachments(ticket, message, attachments)
     if ticket.first_responded_at is None:
         ticket.first_responded_at = now
         if ticket.first_response_due and now > ticket.first_response_due:
@@ -308,11 +331,16 @@ def reply(actor, ticket: Ticket, text: str, *, status: str | None = None, audit_
 
 
 @transaction.atomic
-def add_note(actor, ticket: Ticket, text: str, *, audit_channel: str = "web") -> TicketMessage:
+def add_note(
+    actor, ticket: Ticket, text: str, *, audit_channel: str = "web", attachments=()
+) -> TicketMessage:
+    """An internal note; its attachments stay with the ticket and never go to the customer."""
     text = (text or "").strip()
     if not text:
         raise TicketError("the note is empty", "text")
+    _check_staff_attachments(attachments)
     note = TicketMessage.objects.create(ticket=ticket, kind=MessageKind.NOTE, author=actor, body=text)
+    _store_attachments(ticket, note, attachments)
     _event(ticket, EventKind.NOTE, actor, message=note.pk)
     _audit(actor, AuditAction.UPDATE, ticket, "internal note added", audit_channel)
     return note
@@ -413,9 +441,12 @@ def update_ticket(actor, ticket: Ticket, changes: dict, *, audit_channel: str = 
 
 
 def _retarget(ticket: Ticket, now: dt.datetime) -> None:
-    """A new priority or type may pick another policy; dues are counted from the ticket's creation."""
+    """A new priority or type may pick another policy; dues are counted from the ticket's creation,
+    moved on by the time earlier pauses (waiting on the customer) already added."""
     paused_at = ticket.sla_paused_at
+    shift = sla.pause_shift(ticket)
     sla.start_clocks(ticket, now, sla.tier_for(ticket.customer))
+    sla.apply_pause_shift(ticket, shift)
     ticket.sla_paused_at = paused_at
     sla.refresh_next_due(ticket)
 

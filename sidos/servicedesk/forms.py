@@ -1,6 +1,10 @@
+import mimetypes
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from sidos.servicedesk.models import (
@@ -92,6 +96,41 @@ class BulkForm(forms.Form):
         return changes
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Any number of files (none too); cleaned into sidos.mail.parsing.Attachment with safe names."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        from sidos.mail.parsing import Attachment, sanitise_filename
+
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        limit = settings.SIDOS_MAIL_MAX_ATTACHMENT_BYTES
+        errors, cleaned = [], []
+        for number, upload in enumerate(uploads, start=1):
+            guessed = mimetypes.guess_type(upload.name or "")[0]
+            content_type = guessed or upload.content_type or "application/octet-stream"
+            name = sanitise_filename(upload.name or "", content_type, number)
+            if upload.size > limit:
+                errors.append(
+                    _("%(name)s is too large (%(size)s; at most %(limit)s).")
+                    % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+                )
+                continue
+            cleaned.append(Attachment(name, content_type, upload.read()))
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
 class ReplyForm(forms.Form):
     text = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
     status = forms.ChoiceField(
@@ -103,12 +142,14 @@ class ReplyForm(forms.Form):
             (Status.RESOLVED, Status.RESOLVED.label),
         ],
     )
+    files = AttachmentsField(label=_("Attach files"))
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20000
     )
+    files = AttachmentsField(label=_("Attach files"))
 
 
 class PhoneTicketForm(forms.Form):

@@ -54,7 +54,7 @@ def acknowledge(ticket, *, in_reply_to: str | None):
     )
 
 
-def reply(ticket, text: str):
+def reply(ticket, text: str, attachments=()):
     thread = _thread_ids(ticket)
     inbound = ticket.messages.filter(kind="inbound").exclude(message_id="").order_by("-created_at", "-id")
     last_inbound = inbound.values_list("message_id", flat=True).first()
@@ -66,6 +66,7 @@ def reply(ticket, text: str):
         references=thread,
         purpose="service",
         related=f"servicedesk.ticket:{ticket.pk}",
+        attachments=attachments,
     )
 
 

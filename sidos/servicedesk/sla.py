@@ -156,3 +156,47 @@ def clocks(ticket: Ticket, now: dt.datetime) -> list[Clock]:
             continue
         result.append(Clock(label, due, due - reference, ticket.sla_paused_at is not None))
     return result
+
+
+def _targets(policy: SlaPolicy | None) -> dict[str, dt.timedelta | None]:
+    if policy is None:
+        return {"first_response_due": DEFAULT_FIRST_RESPONSE, "resolution_due": None}
+    resolution = policy.resolution_minutes
+    return {
+        "first_response_due": dt.timedelta(minutes=policy.first_response_minutes),
+        "resolution_due": dt.timedelta(minutes=resolution) if resolution else None,
+    }
+
+
+def pause_shift(ticket: Ticket) -> dt.timedelta:
+    """The business time earlier pauses have moved the dues by, read back from the stored dues.
+
+    resume() keeps no running total: it moves each unmet due forward. The shift is therefore how far a
+    due lies beyond its target counted from the ticket's creation; the largest one is taken, because a
+    due that was met or already overdue during a pause was not moved.
+    """
+    start = ticket.created_at
+    if start is None:
+        return dt.timedelta(0)
+    calendar = _calendar(ticket)
+    shifts = [dt.timedelta(0)]
+    for field, target in _targets(ticket.sla_policy).items():
+        due = getattr(ticket, field)
+        if due is None or target is None:
+            continue
+        if field == "first_response_due" and ticket.first_responded_at:
+            continue
+        shifts.append(businesstime.business_time_between(calendar, start, due) - target)
+    return max(shifts)
+
+
+def apply_pause_shift(ticket: Ticket, shift: dt.timedelta) -> None:
+    """After start_clocks: move the recalculated unmet dues forward by the pause shift kept from before."""
+    if shift <= dt.timedelta(0) or ticket.created_at is None:
+        return
+    calendar = _calendar(ticket)
+    for field, target in _targets(ticket.sla_policy).items():
+        if target is None or (field == "first_response_due" and ticket.first_responded_at):
+            continue
+        setattr(ticket, field, businesstime.add_business_time(calendar, ticket.created_at, target + shift))
+    refresh_next_due(ticket)

@@ -155,7 +155,7 @@ def ticket_detail(request, pk: int):
 
 def _posted(request, pk: int, form_class):
     ticket = _ticket_for(request, pk)
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
@@ -170,7 +170,13 @@ def ticket_reply(request, pk: int):
     ticket, data = _posted(request, pk, ReplyForm)
     if data:
         try:
-            actions.reply(request.user, ticket, data["text"], status=data["status"] or None)
+            actions.reply(
+                request.user,
+                ticket,
+                data["text"],
+                status=data["status"] or None,
+                attachments=data.get("files") or (),
+            )
         except actions.TicketError as error:
             messages.error(request, str(error))
         else:
@@ -184,8 +190,12 @@ def ticket_reply(request, pk: int):
 def ticket_note(request, pk: int):
     ticket, data = _posted(request, pk, NoteForm)
     if data:
-        actions.add_note(request.user, ticket, data["text"])
-        messages.success(request, _("Note added."))
+        try:
+            actions.add_note(request.user, ticket, data["text"], attachments=data.get("files") or ())
+        except actions.TicketError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Note added."))
     return redirect(ticket)
 
 

@@ -180,3 +180,32 @@ def test_mail_send_due_command_prints_a_json_summary(smtp_server, capsys):
 def test_queue_outbound_needs_a_recipient():
     with pytest.raises(ValueError, match="recipient"):
         queue(to=["  "])
+
+
+def test_attachments_are_stored_and_sent_with_the_retry_after_an_outage(settings):
+    from sidos.mail.parsing import Attachment
+
+    port = free_port()  # nothing listens here yet
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.SIDOS_SMTP_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
+    message = queue(
+        attachments=[
+            Attachment("kuitti-100234.pdf", "application/pdf", pdf),
+            Attachment("ohje.txt", "text/plain", "Palautus: 14 päivää".encode()),
+        ]
+    )
+    assert tasks.send_outbound.call(message.pk) == "retry"
+    server = SmtpServer(port=port).start()
+    try:
+        OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+        assert tasks.send_due()["sent"] == 1
+        received = received_message(server)
+    finally:
+        server.stop()
+    files = {part.get_filename(): part for part in received.iter_attachments()}
+    assert set(files) == {"kuitti-100234.pdf", "ohje.txt"}
+    assert files["kuitti-100234.pdf"].get_content_type() == "application/pdf"
+    assert files["kuitti-100234.pdf"].get_content() == pdf
+    assert received.get_body(("plain",)).get_content().startswith("Hei Päivi")

@@ -184,3 +184,44 @@ def test_the_sla_command_prints_a_json_summary_last(capsys):
     with freeze_time("2026-03-12 09:30:00+02:00"):
         call_command("servicedesk-sla", "--json")
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"warned": 0, "escalated": 1}
+
+
+def test_changing_the_priority_after_a_pause_keeps_the_time_the_clock_stood_still():
+    """Issue #4 bug: the recalculation from the ticket's creation dropped the earlier pause."""
+    for name, priority, hours in (("Office", Priority.NORMAL, 16), ("Office high", Priority.HIGH, 8)):
+        SlaPolicy.objects.create(
+            name=name,
+            priority=priority,
+            first_response_minutes=60,
+            resolution_minutes=hours * 60,
+            calendar=office(),
+        )
+    with freeze_time("2026-03-10 09:00:00+02:00"):
+        ticket = make_ticket()
+        reply(None, ticket, "Could you send the order number?", status=Status.WAITING)
+    with freeze_time("2026-03-12 12:00:00+02:00"):  # paused for 19 open hours
+        update_ticket(None, ticket, {"status": Status.OPEN})
+    with freeze_time("2026-03-12 13:00:00+02:00"):
+        update_ticket(None, ticket, {"priority": Priority.HIGH})
+    ticket.refresh_from_db()
+    assert ticket.sla_policy.name == "Office high"
+    # 8 h + the 19 paused hours from Tuesday 09:00: 7 h Tuesday, 8 h Wednesday, 8 h Thursday, 4 h Friday.
+    assert ticket.resolution_due == at(2026, 3, 13, 12)
+    assert ticket.next_due == ticket.resolution_due
+
+
+def test_changing_the_type_without_a_pause_counts_from_the_creation():
+    SlaPolicy.objects.create(
+        name="Complaints",
+        ticket_type=TicketType.COMPLAINT,
+        first_response_minutes=120,
+        resolution_minutes=8 * 60,
+        calendar=office(),
+    )
+    with freeze_time("2026-03-10 09:00:00+02:00"):
+        ticket = make_ticket()
+    with freeze_time("2026-03-10 10:00:00+02:00"):
+        update_ticket(None, ticket, {"ticket_type": TicketType.COMPLAINT})
+    ticket.refresh_from_db()
+    assert ticket.first_response_due == at(2026, 3, 10, 11)
+    assert ticket.resolution_due == at(2026, 3, 11, 9)
