@@ -129,49 +129,40 @@ def queue_outbound(
     # Atomic without a savepoint: everything that can be refused was checked above, so only a
     # database error can end this block early, and that dooms the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        return _store_outbound(
-            recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email,
-            attachments,
+        message = OutboundMessage.objects.create(
+            message_id=new_message_id(),
+            from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+            to=recipients,
+            subject=subject.replace("\r", " ").replace("\n", " ")[:998],
+            text=text,
+            html=html,
+            in_reply_to=reply_to_id,
+            references=chain,
+            headers=extra,
+            purpose=purpose,
+            related=related,
+            next_attempt_at=timezone.now(),
         )
-
-
-def _store_outbound(
-    recipients, subject, text, html, reply_to_id, chain, extra, purpose, related, from_email, attachments
-) -> OutboundMessage:
-    message = OutboundMessage.objects.create(
-        message_id=new_message_id(),
-        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-        subject=subject.replace("\r", " ").replace("\n", " ")[:998],
-        text=text,
-        html=html,
-        in_reply_to=reply_to_id,
-        references=chain,
-        headers=extra,
-        purpose=purpose,
-        related=related,
-        next_attempt_at=timezone.now(),
-    )
-    if attachments:
-        OutboundAttachment.objects.bulk_create(
-            OutboundAttachment(
-                message=message,
-                filename=item.filename[:255],
-                content_type=item.content_type[:200],
-                content=item.content,
+        if attachments:
+            OutboundAttachment.objects.bulk_create(
+                OutboundAttachment(
+                    message=message,
+                    filename=item.filename[:255],
+                    content_type=item.content_type[:200],
+                    content=item.content,
+                )
+                for item in attachments
             )
-            for item in attachments
+        audit.record(
+            None,
+            AuditAction.CREATE,
+            "mail.outbound",
+            message.pk,
+            summary=f"queued {purpose} mail to {', '.join(recipients)}",
+            channel="mail",
         )
-    audit.record(
-        None,
-        AuditAction.CREATE,
-        "mail.outbound",
-        message.pk,
-        summary=f"queued {purpose} mail to {', '.join(recipients)}",
-        channel="mail",
-    )
-    _schedule_send(message.pk)
-    return message
+        _schedule_send(message.pk)
+        return message
 
 
 def claim_for_sending(message_id: int) -> OutboundMessage | None:
