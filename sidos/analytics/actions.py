@@ -131,15 +131,7 @@ def _audit(run: AnalyticsRun, actor, channel: str, summary: str) -> None:
         run.pk,
         channel=channel,
         summary=summary,
-        changes={
-            "status": run.status,
-            "as_of": run.as_of.isoformat(),
-            "time_unit": run.time_unit,
-            "customers": run.customers,
-            "customers_with_data": run.customers_with_data,
-            "orders": run.orders,
-            "flagged": run.flagged,
-        },
+        changes={"status": run.status, **run.counts()},
     )
 
 

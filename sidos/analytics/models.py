@@ -60,6 +60,17 @@ class AnalyticsRun(models.Model):
     def __str__(self) -> str:
         return f"analytics as of {self.as_of} ({self.status})"
 
+    def counts(self) -> dict:
+        """What a run covered, as plain data: for its audit entry and the command's JSON summary."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "time_unit": self.time_unit,
+            "customers": self.customers,
+            "customers_with_data": self.customers_with_data,
+            "orders": self.orders,
+            "flagged": self.flagged,
+        }
+
 
 class CustomerScore(models.Model):
     # No index of its own: the unique (run, customer) constraint below starts with run and serves

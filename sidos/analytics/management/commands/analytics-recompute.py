@@ -30,12 +30,7 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2)
         summary = {
             "run": run.pk,
-            "as_of": run.as_of.isoformat(),
-            "time_unit": run.time_unit,
-            "customers": run.customers,
-            "customers_with_data": run.customers_with_data,
-            "orders": run.orders,
-            "flagged": run.flagged,
+            **run.counts(),
             "models": run.params.get("models", {}),
             "seconds": round((run.finished_at - run.started_at).total_seconds(), 2),
         }
