@@ -224,13 +224,7 @@ def find_customer(key: str) -> Customer | None:
     if found:
         return found
     if "@" in text:
-        found = Customer.objects.filter(email=text.lower()).order_by("pk").first()
-        if found:
-            return found
-        from sidos.customers.models import ContactPoint
-
-        point = ContactPoint.objects.filter(kind="email", value=text.lower()).order_by("-is_primary").first()
-        return point.customer if point else None
+        return Customer.objects.with_contact("email", text.lower())
     if text.isdigit():
         return Customer.objects.filter(pk=int(text)).first()
     return None

@@ -44,6 +44,19 @@ class CustomerQuerySet(models.QuerySet):
 
         return matching(self, query)
 
+    def with_contact(self, kind: str, value: str):
+        """The customer a normalised e-mail address or phone number (kind "email" or "phone") belongs to:
+        the one it is the primary of, else the one holding it as a contact point, or None. One query
+        when the primary matches, two otherwise."""
+        found = self.filter(**{kind: value}).order_by("pk").first()
+        if found is None:
+            found = (
+                self.filter(contact_points__kind=kind, contact_points__value=value)
+                .order_by("-contact_points__is_primary", "pk")
+                .first()
+            )
+        return found
+
 
 class Customer(models.Model):
     external_id = models.CharField(_("customer id"), max_length=100, null=True, blank=True, unique=True)

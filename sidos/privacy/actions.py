@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sidos.customers.actions import record_consent
-from sidos.customers.models import ContactPoint, Customer
+from sidos.customers.models import Customer
 from sidos.mail.actions import queue_outbound
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction, PortalLinkRequest
@@ -39,16 +39,7 @@ def customer_for_address(address: str) -> Customer | None:
     address = address.strip().lower()
     if not address or "@" not in address:
         return None
-    found = Customer.objects.filter(email=address).order_by("pk").first()
-    if found:
-        return found
-    point = (
-        ContactPoint.objects.select_related("customer")
-        .filter(kind="email", value=address)
-        .order_by("-is_primary", "pk")
-        .first()
-    )
-    return point.customer if point else None
+    return Customer.objects.with_contact("email", address)
 
 
 def _limited(address_key: str, ip: str | None) -> bool:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sidos.customers.actions import create_customer
-from sidos.customers.models import ContactKind, ContactPoint, Customer
+from sidos.customers.models import ContactKind, Customer
 from sidos.customers.timeline import add_event
 from sidos.lib.emails import InvalidEmail, normalise_email
 from sidos.lib.phones import to_e164
@@ -103,10 +103,7 @@ def _find_or_create_customer(*, email: str, phone: str, name: str) -> tuple[Cust
     for kind, value in ((ContactKind.EMAIL, clean_email), (ContactKind.PHONE, clean_phone)):
         if not value:
             continue
-        found = Customer.objects.filter(**{kind: value}).order_by("pk").first()
-        if found is None:
-            point = ContactPoint.objects.filter(kind=kind, value=value).select_related("customer").first()
-            found = point.customer if point else None
+        found = Customer.objects.with_contact(kind, value)
         if found is not None:
             return found, False
     if not clean_email and not clean_phone:
