@@ -95,7 +95,9 @@ def enqueue_scheduled(job: str, task, slot: dt.datetime, *, worker: str = ""):
             result = task.enqueue()
             run.task_id = str(result.id)
             run.save(update_fields=["task_id"])
+            # Pruning old slots belongs to the same transaction: done after the commit, a locked database
+            # would fail the prune and report a slot that was in fact enqueued as not enqueued.
+            ScheduledRun.objects.filter(job=job, slot__lt=slot - SCHEDULED_RUN_KEEP).delete()
     except IntegrityError:
         return None
-    ScheduledRun.objects.filter(job=job, slot__lt=slot - SCHEDULED_RUN_KEEP).delete()
     return run

@@ -92,12 +92,15 @@ def test_racing_schedulers_enqueue_a_slot_once():
         try:
             barrier.wait(timeout=30)
             # Tight ticks until both slots are taken. A locked database only postpones a slot to the next
-            # tick (the in-memory SQLite test database reports locks at once instead of waiting).
-            for _tick in range(500):
+            # tick (the in-memory SQLite test database reports locks at once instead of waiting), so the
+            # race runs against a deadline, not a tick count: on a loaded machine four threads can keep
+            # locking each other out for a while. The random pause grows so that they fall out of step.
+            deadline = time.monotonic() + 45
+            pause = 0.005
+            while len(set(enqueued)) < 2 and time.monotonic() < deadline:
                 enqueued.extend(scheduler.run_pending(now))
-                if len(set(enqueued)) == 2:
-                    break
-                time.sleep(random.random() / 200)
+                time.sleep(random.random() * pause)
+                pause = min(pause * 1.5, 0.25)
         except BaseException as error:
             errors.append(error)
         finally:
@@ -107,7 +110,7 @@ def test_racing_schedulers_enqueue_a_slot_once():
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=90)
     assert not errors
     assert sorted(enqueued) == ["analytics-recompute", "servicedesk-sla"]
     assert ScheduledRun.objects.count() == 2
