@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "sidos.analytics",
     "sidos.mail",
     "sidos.servicedesk",
+    "sidos.listening",
+    "sidos.campaigns",
+    "sidos.surveys",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Sentiment classifiers for public posts: pluggable, chosen by name (see base.py for the contract)."""
