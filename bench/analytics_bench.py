@@ -214,8 +214,14 @@ def worker_lifetimes(db_path: str) -> dict:
         "ordered_at",
         monetary_value_col="amount",
         observation_period_end=pd.Timestamp(AS_OF),
-        freq="W",
+        # Daily periods, then weeks as a fraction: the continuous time of Fader, Hardie & Lee and of Sidos.
+        # With freq="W" lifetimes buckets orders into calendar weeks (two orders in one week count once,
+        # recency and T become whole weeks), which fits a different model: r 0.61 / α 2.91 against 0.52 /
+        # 1.81 on the 20,000-customer set, while daily-in-weeks agrees with Sidos to three decimals.
+        freq="D",
     )
+    summary["recency"] /= 7
+    summary["T"] /= 7
     summarised = time.perf_counter() - started
     bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
@@ -245,6 +251,20 @@ def worker_lifetimes(db_path: str) -> dict:
             "gamma_gamma": {k: round(float(v), 6) for k, v in ggf.params_.items()},
         },
     }
+
+
+def models_agree(sidos: dict, lifetimes: dict, tolerance: float = 0.01) -> dict:
+    """Largest relative difference per model between the two fits of the same orders (lifetimes calls
+    Gamma-Gamma's scale v, Sidos gamma); both are maximum-likelihood fits, so they should meet."""
+    pairs = {"bgnbd": {"r": "r", "alpha": "alpha", "a": "a", "b": "b"},
+             "gamma_gamma": {"p": "p", "q": "q", "gamma": "v"}}
+    worst = {}
+    for model, names in pairs.items():
+        worst[model] = round(max(
+            abs(sidos[model][ours] - lifetimes[model][theirs]) / abs(lifetimes[model][theirs])
+            for ours, theirs in names.items()
+        ), 4)
+    return {"max_relative_difference": worst, "ok": all(value <= tolerance for value in worst.values())}
 
 
 def run_worker(kind: str, db_path: Path, timeout: int) -> dict:
@@ -325,6 +345,8 @@ def run(customers: int, orders_per_customer: float, skip_lifetimes: bool, timeou
     if "seconds" in sidos and "seconds" in lifetimes:
         result["sidos_over_lifetimes"] = round(sidos["seconds"] / lifetimes["seconds"], 3)
         result["ratio_ok"] = result["sidos_over_lifetimes"] <= 0.5
+    if "models" in sidos and "models" in lifetimes:
+        result["models_agree"] = models_agree(sidos["models"], lifetimes["models"])
     if "cpu_seconds" in sidos and "cpu_seconds" in lifetimes:
         result["sidos_over_lifetimes_cpu"] = round(sidos["cpu_seconds"] / lifetimes["cpu_seconds"], 3)
     if "peak_tree_rss_mb" in sidos:
