@@ -4,7 +4,7 @@
 * SIDOS_ANALYTICS_CLV_MONTHS (12): lifetime-value horizon in months.
 * SIDOS_ANALYTICS_MONTHLY_DISCOUNT (0.01): monthly discount rate of lifetime value (≈12.7 % a year).
 * SIDOS_ANALYTICS_RECENT_DAYS (90): window of the falling-frequency and falling-basket signals.
-* SIDOS_ANALYTICS_CHURN_HORIZON_DAYS (90): label horizon of the churn model's internal split.
+* SIDOS_ANALYTICS_CHURN_HORIZON_DAYS (180): label horizon of the churn model's internal split.
 * SIDOS_ANALYTICS_FLAG_RISK (0.6): churn risk at which a customer is flagged…
 * SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE (0.2): …unless the model already counts them as gone.
 * SIDOS_ANALYTICS_WORTH_SAVING_DECILE (8): flagged customers whose value-if-retained decile is at
@@ -38,7 +38,7 @@ class AnalyticsConfig:
     clv_months: int = 12
     monthly_discount: float = 0.01
     recent_days: int = 90
-    churn_horizon_days: int = 90
+    churn_horizon_days: int = 180
     flag_risk: float = 0.6
     flag_min_p_alive: float = 0.2
     worth_saving_decile: int = 8
@@ -52,7 +52,7 @@ def load(**overrides) -> AnalyticsConfig:
         "clv_months": _get("SIDOS_ANALYTICS_CLV_MONTHS", 12, int),
         "monthly_discount": _get("SIDOS_ANALYTICS_MONTHLY_DISCOUNT", 0.01, float),
         "recent_days": _get("SIDOS_ANALYTICS_RECENT_DAYS", 90, int),
-        "churn_horizon_days": _get("SIDOS_ANALYTICS_CHURN_HORIZON_DAYS", 90, int),
+        "churn_horizon_days": _get("SIDOS_ANALYTICS_CHURN_HORIZON_DAYS", 180, int),
         "flag_risk": _get("SIDOS_ANALYTICS_FLAG_RISK", 0.6, float),
         "flag_min_p_alive": _get("SIDOS_ANALYTICS_FLAG_MIN_P_ALIVE", 0.2, float),
         "worth_saving_decile": _get("SIDOS_ANALYTICS_WORTH_SAVING_DECILE", 8, int),
