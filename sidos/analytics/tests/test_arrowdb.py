@@ -71,3 +71,36 @@ def test_a_failing_helper_reports_the_databases_error(tmp_path):
     assert done.returncode != 0
     with pytest.raises(arrowdb.HelperError, match="nowhere"):
         arrowdb._check(done.returncode, done.stderr)
+
+
+@pytest.fixture(scope="module")
+def killed_writer(tmp_path_factory):
+    path = tmp_path_factory.mktemp("killed") / "sidos.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-m", "sidos.analytics.tests.killedhelper", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_writer_killed_mid_write_leaves_the_previous_scores_current(killed_writer):
+    assert killed_writer["killed"] is True, killed_writer
+    assert 0 < killed_writer["rows_committed_at_kill"] < killed_writer["customers"]
+    after = killed_writer["after_kill"]
+    assert after["status"] == killed_writer["failed_status"]
+    assert after["error"]  # the recompute reported the dead writer instead of finishing
+    assert after["current_is_first"] is True
+    assert after["current_scores"] == killed_writer["customers"]
+    assert after["current_runs"] == [killed_writer["first_run"]]
+
+
+def test_the_next_recompute_after_a_killed_writer_has_one_score_per_customer(killed_writer):
+    again = killed_writer["after_rerun"]
+    assert again["current_is_third"] is True
+    assert again["third_rows"] == killed_writer["customers"]
+    assert again["all_rows"] == killed_writer["customers"]  # the killed run's rows and the first's are gone
+    assert killed_writer["integrity"] == "ok"
