@@ -25,7 +25,8 @@ def entry_id(entry: Any) -> str:
 
 def entry_time(entry: Any, *keys: str) -> datetime | None:
     for key in keys:
-        parsed = entry.get(f"{key}_parsed")
+        # dict.get: feedparser's own get maps a missing "updated" to "published", with a warning.
+        parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
             # feedparser normalises every date format it knows to a UTC struct_time.
             return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
@@ -71,7 +72,7 @@ def _raw(entry: Any, external_id: str) -> dict[str, Any]:
     # feedparser's entries hold struct_times and nested dicts; keep the plain fields, JSON-safe.
     raw: dict[str, Any] = {"id": external_id}
     for key in ("title", "link", "author", "published", "updated", "comments"):
-        value = entry.get(key)
+        value = dict.get(entry, key)
         if isinstance(value, str) and value:
             raw[key] = value
     tags = [tag.get("term") for tag in entry.get("tags") or [] if isinstance(tag.get("term"), str)]

@@ -29,7 +29,9 @@ def test_429_with_retry_after_seconds_becomes_retry_after(server):
 
 def test_503_with_an_http_date_retry_after_becomes_seconds(server):
     when = datetime.now(UTC) + timedelta(minutes=10)
-    server.route("/api", Reply(503, b"down for maintenance", {"Retry-After": format_datetime(when, usegmt=True)}))
+    server.route(
+        "/api", Reply(503, b"down for maintenance", {"Retry-After": format_datetime(when, usegmt=True)})
+    )
     with pytest.raises(ConnectorError) as caught:
         HttpClient().get(server.url("/api"))
     # An HTTP date has whole seconds; the request itself took some.
@@ -48,7 +50,10 @@ def test_429_without_retry_after_waits_for_the_mastodon_rate_limit_reset(server)
 def test_a_response_that_used_the_last_call_reports_the_wait():
     now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     mastodon = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-05-01T12:05:00.000Z"}
-    bluesky = {"RateLimit-Remaining": "0", "RateLimit-Reset": str(int((now + timedelta(seconds=90)).timestamp()))}
+    bluesky = {
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": str(int((now + timedelta(seconds=90)).timestamp())),
+    }
     calls_left = {"X-RateLimit-Remaining": "12", "X-RateLimit-Reset": "2026-05-01T12:05:00.000Z"}
     assert rate_limit_wait(_headers(mastodon), now) == 300
     assert rate_limit_wait(_headers(bluesky), now) == 90
@@ -105,7 +110,9 @@ def test_a_closed_port_is_a_connector_error():
         HttpClient(timeout=5).get(f"http://127.0.0.1:{port}/api")
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/feed.xml", "/etc/passwd", "http://"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.org/feed.xml", "/etc/passwd", "http://"]
+)
 def test_only_http_urls_are_fetched(url):
     with pytest.raises(ConnectorError, match="not an http"):
         HttpClient().get(url)
