@@ -1,6 +1,7 @@
 """A real HTTP server on loopback for the connector tests: serves recorded responses, records what the
 connector asked for, and can misbehave on purpose (rate limits, errors, oversize or endless bodies)."""
 
+import contextlib
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -72,10 +73,8 @@ class LoopbackServer:
                 elif "Content-Length" not in reply.headers:
                     self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):  # the client gave up (a size cap): nothing to tell it
                     self.wfile.write(reply.body)
-                except OSError:
-                    pass  # the client gave up (a size cap): nothing to tell it
 
             def log_message(self, format, *args):
                 pass
