@@ -37,6 +37,7 @@ class Reply:
 class LoopbackServer:
     def __init__(self):
         self.routes: dict[str, Callable[[Seen], Reply]] = {}
+        self.fallback: Callable[[Seen], Reply] | None = None  # answers every path without a route
         self.requests: list[Seen] = []
         self.released = threading.Event()
         server = self
@@ -48,7 +49,7 @@ class LoopbackServer:
                 parts = urllib.parse.urlsplit(self.path)
                 seen = Seen(parts.path, urllib.parse.parse_qs(parts.query), dict(self.headers.items()))
                 server.requests.append(seen)
-                route = server.routes.get(parts.path)
+                route = server.routes.get(parts.path, server.fallback)
                 reply = route(seen) if route else Reply(404, b'{"error":"Record not found"}')
                 if reply.hang:
                     server.released.wait(60)
