@@ -1,5 +1,6 @@
 """Reading a source config and the raw items' fields: each bad key or value named in a ConnectorError."""
 
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,13 +39,17 @@ def text_value(
     return value
 
 
-def url_value(kind: str, config: dict[str, Any], key: str, *, default: str = "") -> str:
+def url_value(kind: str, config: dict[str, Any], key: str, *, default: str = "", base: bool = False) -> str:
+    """An http(s) URL; a `base` one (a server that API paths are appended to) without query or fragment."""
     value = text_value(kind, config, key, required=not default, default=default)
     try:
         check_url(value)
     except ConnectorError:
         raise ConnectorError(f"{kind} source config: {key} must be an http(s) URL, not {value!r}")
-    return value.rstrip("/")
+    parts = urllib.parse.urlsplit(value)
+    if base and (parts.query or parts.fragment):
+        raise ConnectorError(f"{kind} source config: {key} must be the server's address, without ? or #")
+    return value.rstrip("/") if base else value
 
 
 def int_value(kind: str, config: dict[str, Any], key: str, *, default: int, low: int, high: int) -> int:

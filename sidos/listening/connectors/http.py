@@ -21,7 +21,9 @@ from typing import Any
 from sidos.listening.connectors.base import ConnectorError
 
 USER_AGENT = "Sidos/0.1 (self-hosted customer management; social listening)"
-DEFAULT_TIMEOUT = 20.0  # seconds for the whole request, connect to last byte
+# Seconds for connecting and for each wait on the server, and for the whole body: a server that drips
+# bytes is cut off. (http.client caps the header block at 100 lines, which bounds a dripped header too.)
+DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # a feed or API page larger than this is refused, not truncated
 RATE_LIMITED = (429, 503)
 _CHUNK = 64 * 1024

@@ -18,6 +18,7 @@ post read) is kept as `backlog` and read with the pages left, in this fetch or t
 fetch reads the newest `max_pages` pages only; older history is not fetched.
 """
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,7 +52,7 @@ class BlueskyConnector:
         conf = {
             "query": text_value(KIND, config, "query", required=True),
             "lang": text_value(KIND, config, "lang"),
-            "service": url_value(KIND, config, "service", default=PUBLIC_APPVIEW),
+            "service": url_value(KIND, config, "service", default=PUBLIC_APPVIEW, base=True),
             "access_token": text_value(KIND, config, "access_token"),
             "limit": int_value(KIND, config, "limit", default=100, low=1, high=100),
             "max_pages": int_value(KIND, config, "max_pages", default=5, low=1, high=20),
@@ -136,7 +137,7 @@ class _Search:
             self.headers["Authorization"] = f"Bearer {conf['access_token']}"
 
     def window(
-        self, *, since: datetime | None, until: datetime | None, skip: set[str] = frozenset()
+        self, *, since: datetime | None, until: datetime | None, skip: Collection[str] = ()
     ) -> _Window:
         window = _Window()
         params = {

@@ -48,7 +48,7 @@ class MastodonConnector:
             KIND, config, {"instance", "hashtag", "query", "access_token", "local", "limit", "max_pages"}
         )
         conf = {
-            "instance": url_value(KIND, config, "instance"),
+            "instance": url_value(KIND, config, "instance", base=True),
             "hashtag": text_value(KIND, config, "hashtag").lstrip("#"),
             "query": text_value(KIND, config, "query"),
             "access_token": text_value(KIND, config, "access_token"),

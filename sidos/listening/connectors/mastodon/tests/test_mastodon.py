@@ -244,3 +244,8 @@ def test_a_search_cut_off_by_the_page_limit_says_so(server):
 def test_a_bad_config_is_refused_naming_the_key(config, message):
     with pytest.raises(ConnectorError, match=message):
         MastodonConnector().fetch(config, {})
+
+
+def test_an_instance_address_with_a_query_is_refused():
+    with pytest.raises(ConnectorError, match="without \\? or #"):
+        MastodonConnector().fetch({"instance": "https://mastodon.example/?x=1", "hashtag": "pankki"}, {})
