@@ -27,6 +27,7 @@ DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # a feed or API page larger than this is refused, not truncated
 RATE_LIMITED = (429, 503)
 _CHUNK = 64 * 1024
+_ERROR_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ class HttpClient:
                 raw = exc  # an HTTPError is itself the response, body and headers included
             with raw:
                 status = getattr(raw, "status", None) or raw.code
+                if status not in accept_status:
+                    # Only the start of an error page is worth reading: it goes into the message.
+                    raise _status_error(Response(status, raw.headers, _start(raw), url))
                 body = self._read(raw, url, deadline)
                 response = Response(status, raw.headers, body, url)
         except ConnectorError:
@@ -116,8 +120,6 @@ class HttpClient:
             if isinstance(reason, TimeoutError):
                 raise ConnectorError(f"{url}: timed out after {self.timeout:g} s")
             raise ConnectorError(f"{url}: {reason}")
-        if response.status not in accept_status:
-            raise _status_error(response)
         return response
 
     def _read(self, raw, url: str, deadline: float) -> bytes:
@@ -136,6 +138,13 @@ class HttpClient:
             if size > self.max_bytes:
                 raise ConnectorError(f"{url}: the response is over the {self.max_bytes} byte limit")
             chunks.append(chunk)
+
+
+def _start(raw) -> bytes:
+    try:
+        return raw.read1(_ERROR_BYTES) if hasattr(raw, "read1") else raw.read(_ERROR_BYTES)
+    except (http.client.HTTPException, OSError):
+        return b""
 
 
 def check_url(url: str) -> None:

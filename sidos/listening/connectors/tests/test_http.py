@@ -162,3 +162,10 @@ def _headers(values):
     for name, value in values.items():
         message[name] = value
     return message
+
+
+def test_an_error_page_is_not_read_whole(server):
+    server.route("/api", Reply(502, b"<html>" + b"x" * 200_000, content_type="text/html"))
+    with pytest.raises(ConnectorError, match="HTTP 502") as caught:
+        HttpClient(max_bytes=1000).get(server.url("/api"))
+    assert len(str(caught.value)) < 400
