@@ -17,6 +17,7 @@ entity reaches the parser.
 """
 
 import io
+import xml.sax
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,6 +84,9 @@ class RssConnector:
         fresh = fresh[: conf["max_entries"]]
 
         records, problems, handled = [], [], []
+        if isinstance(feed.get("bozo_exception"), xml.sax.SAXException) and fresh:
+            # Entries of a broken feed may be cut short or merged: the source's owner should hear of it.
+            problems.append(f"the feed is not well-formed XML ({feed.get('bozo_exception')}); read leniently")
         for _, position, eid, entry in fresh:
             handled.append(eid)
             try:
