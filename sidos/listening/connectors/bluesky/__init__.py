@@ -93,14 +93,16 @@ class BlueskyConnector:
                 uri = post.get("uri") if isinstance(post, dict) else None
                 if isinstance(uri, str) and uri in seen:
                     continue
+                if isinstance(uri, str):
+                    seen.add(uri)
+                    if window is fresh:
+                        # Only the newest posts come again (`since` is inclusive); the backlog's edge is
+                        # kept apart. Skipped posts too, so a problem is reported once.
+                        returned.append(uri)
                 try:
-                    record = post_to_record(post)
+                    records.append(post_to_record(post))
                 except SkipItem as exc:
                     problems.append(f"post {position} ({uri or 'no uri'}): {exc}")
-                    continue
-                seen.add(record.external_id)
-                returned.append(record.external_id)
-                records.append(record)
         newest_now = max([t for t in (fresh.newest, newest) if t], default=None)
         new_cursor: dict[str, Any] = {}
         if newest_now:

@@ -202,3 +202,16 @@ def test_the_language_filter_and_token_are_sent(server):
 def test_a_bad_config_is_refused_naming_the_key(config, message):
     with pytest.raises(ConnectorError, match=message):
         BlueskyConnector().fetch(config, {})
+
+
+def test_a_skipped_post_at_the_newest_edge_is_reported_once(server):
+    page = json.loads(PAGE1)
+    page["posts"][0]["record"]["text"] = "  "
+    del page["cursor"]
+    server.route(SEARCH, Reply(body=json.dumps(page).encode()))  # since is inclusive: the same page again
+    first = fetch(server)
+    assert first.problems == [f"post 1 ({URI.format(AINO, '3lbank6aaaa2k')}): no text"]
+    assert len(first.records) == 2
+    second = fetch(server, first.cursor)
+    assert second.records == [] and second.problems == []
+    assert server.requests_to(SEARCH)[-1].param("since") == PAGE1_NEWEST
