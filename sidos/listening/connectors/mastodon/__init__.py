@@ -111,7 +111,7 @@ class MastodonConnector:
             except ConnectorError as exc:
                 if exc.retry_after is not None and page_number:
                     # Keep the pages we have: a timeline's cursor covers exactly them.
-                    return statuses, exc.retry_after, not conf["hashtag"]
+                    return statuses, exc.retry_after, bool(min_id) and not conf["hashtag"]
                 raise
             page = _statuses(response, search=not conf["hashtag"])
             statuses.extend(page)
@@ -119,7 +119,7 @@ class MastodonConnector:
             if len(page) < conf["limit"]:
                 return statuses, wait, False
             if wait is not None:
-                return statuses, wait, not conf["hashtag"]
+                return statuses, wait, bool(min_id) and not conf["hashtag"]
             following = self._next_page(conf, response, page, url, first_params, newer=bool(min_id))
             if following is None:
                 break

@@ -249,3 +249,12 @@ def test_a_bad_config_is_refused_naming_the_key(config, message):
 def test_an_instance_address_with_a_query_is_refused():
     with pytest.raises(ConnectorError, match="without \\? or #"):
         MastodonConnector().fetch({"instance": "https://mastodon.example/?x=1", "hashtag": "pankki"}, {})
+
+
+def test_a_search_pages_down_by_max_id(server):
+    page = fixture(__file__, "search.json")
+    server.route(SEARCH, lambda seen: Reply(body=b'{"statuses": []}' if seen.param("max_id") else page))
+    config = {"instance": server.base_url, "query": "nordea", "limit": 2, "max_pages": 3}
+    result = MastodonConnector().fetch(config, {})
+    assert len(result.records) == 2 and result.problems == []
+    assert [s.param("max_id") for s in server.requests_to(SEARCH)] == [None, "113500000000000209"]
