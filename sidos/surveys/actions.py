@@ -138,7 +138,7 @@ def _pending(filters) -> list[Invitation]:
 
 
 def invite(actor, survey: Survey, customers: QuerySet[Customer], *, audit_channel: str = "web") -> dict:
-    """Invite those of `customers` whom the consent rule allows (audience.py) and who were not invited before."""
+    """Invite those of `customers` the consent rule allows (audience.py) who were not invited before."""
     if survey.status != SurveyStatus.OPEN:
         raise SurveyError(_("Only an open survey can be sent."))
     now = timezone.now()

@@ -138,7 +138,7 @@ class Invitation(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="survey_invitations")
-    # Random and stored; a link carries it inside a signed token, so links are neither guessable nor forgeable.
+    # Random and stored; a link carries it in a signed token, so links are neither guessable nor forged.
     key = models.CharField(max_length=32, unique=True, default=new_key)
     channel = models.CharField(max_length=10, default="email")
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
