@@ -94,7 +94,7 @@ def survey_invite(request, pk: int):
         messages.success(
             request,
             _(
-                "Invited %(sent)s customers; %(not_eligible)s were left out (no consent, no address or invited before)."
+                "Invited %(sent)s customers; %(not_eligible)s left out (no consent, no address or invited before)."
             )
             % counts,
         )
