@@ -91,13 +91,8 @@ def survey_invite(request, pk: int):
     except actions.SurveyError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request,
-            _(
-                "Invited %(sent)s customers; %(not_eligible)s left out (no consent, no address or invited before)."
-            )
-            % counts,
-        )
+        left_out = _("Invited %(sent)s customers; %(not_eligible)s left out.") % counts
+        messages.success(request, left_out + " " + _("No consent, no e-mail address, or invited before."))
     return redirect("surveys:results", pk=pk)
 
 
