@@ -88,7 +88,7 @@ def test_the_mail_reaches_a_real_smtp_server_in_the_customers_language(admin_use
 
 
 def test_a_purchase_triggers_an_invitation_after_the_delay():
-    survey = make_survey("After purchase", trigger=Trigger.PURCHASE, trigger_delay_hours=24)
+    make_survey("After purchase", trigger=Trigger.PURCHASE, trigger_delay_hours=24)
     # A follow-up of a purchase needs no marketing consent, but a "no surveys" always wins.
     due = consenting_customer("due@example.fi", marketing=None)
     early = consenting_customer("early@example.fi", marketing=None)
