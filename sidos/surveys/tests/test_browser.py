@@ -1,4 +1,4 @@
-"""A customer answers a mailed survey in a real Chromium; staff then see it in the results and on the timeline."""
+"""A customer answers a mailed survey in a real Chromium; staff see it in the results and the timeline."""
 
 import os
 import re
