@@ -25,7 +25,13 @@ def key_from(token: str) -> str:
 
 
 def link(key: str) -> str:
-    return settings.SIDOS_PUBLIC_URL.rstrip("/") + reverse("survey_public:answer", args=[token_for(key)])
+    return link_prefix() + token_for(key) + "/"
+
+
+def link_prefix() -> str:
+    """Every invitation link up to its token: reversed once for a whole send, not once per recipient."""
+    path = reverse("survey_public:answer", args=["TOKEN"])
+    return settings.SIDOS_PUBLIC_URL.rstrip("/") + path.removesuffix("TOKEN/")
 
 
 def form_token(survey_id: int) -> str:
