@@ -15,6 +15,8 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from sidos.analytics.models import AnalyticsRun, CustomerScore
+from sidos.analytics.rfm import Segment
+from sidos.customers.models import Stage
 from sidos.surveys.models import Answer, Invitation, InvitationStatus, Question, QuestionKind, Survey
 
 FREE_TEXT_LIMIT = 200
@@ -70,6 +72,7 @@ def _segment_of_customer():
     )
 
 
+GROUP_LABELS = {"stage": dict(Stage.choices), "segment": dict(Segment.choices)}
 BREAKDOWNS = {
     "stage": F("response__customer__stage"),
     "language": F("response__language"),
@@ -99,7 +102,15 @@ def scored_question(question: Question) -> dict:
             .annotate(**aggregates)
             .order_by("group")
         )
-        breakdowns[name] = [{"group": row["group"] or "", **figures(question.kind, row)} for row in rows]
+        labels = GROUP_LABELS.get(name, {})
+        breakdowns[name] = [
+            {
+                "group": row["group"] or "",
+                "label": labels.get(row["group"], row["group"] or ""),
+                **figures(question.kind, row),
+            }
+            for row in rows
+        ]
     distribution = dict(answers.values_list("number").annotate(n=Count("pk")).order_by("number"))
     low, high = question.bounds
     return {

@@ -16,6 +16,7 @@ from sidos.surveys.tests.builders import consenting_customer, make_survey
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = os.environ.get("SIDOS_SCREENSHOT_DIR", "/tmp")
 
 
 def test_a_customer_answers_every_kind_of_question_and_staff_see_it(page: Page, live_server, analyst):
@@ -24,8 +25,10 @@ def test_a_customer_answers_every_kind_of_question_and_staff_see_it(page: Page, 
     invitation = Invitation.objects.create(survey=survey, customer=customer, status=InvitationStatus.SENT)
     link = live_server.url + reverse("survey_public:answer", args=[tokens.token_for(invitation.key)])
 
+    page.set_viewport_size({"width": 1200, "height": 1400})
     page.goto(link)
     expect(page.get_by_role("heading", name="Autumn survey (fi)")).to_be_visible()
+    page.screenshot(path=os.path.join(SCREENSHOTS, "survey-answer.png"), full_page=True)
     nps = page.locator('[data-kind="nps"]')
     # First a send with the required NPS missing: the page names the question and keeps the rest.
     page.locator('[data-kind="csat"]').get_by_role("radio", name="4").check()
@@ -59,6 +62,7 @@ def test_a_customer_answers_every_kind_of_question_and_staff_see_it(page: Page, 
     multiple = page.locator('[data-kind="multiple"]')
     expect(multiple.locator('[data-choice="range"]')).to_contain_text("100.0")
     expect(page.get_by_text("Ystävällinen palvelu, hidas toimitus.")).to_be_visible()
+    page.screenshot(path=os.path.join(SCREENSHOTS, "survey-results.png"), full_page=True)
 
     page.get_by_role("link", name="Aino Aalto").click()
     expect(page).to_have_url(re.compile(rf"/{customer.pk}/?$"))
