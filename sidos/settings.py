@@ -180,6 +180,12 @@ SIDOS_SERVICEDESK_ACKNOWLEDGE = env_bool("SIDOS_SERVICEDESK_ACKNOWLEDGE", True)
 SIDOS_CSAT_LINK_DAYS = env_int("SIDOS_CSAT_LINK_DAYS", 14)
 SIDOS_CONTACT_FORM_PER_HOUR = env_int("SIDOS_CONTACT_FORM_PER_HOUR", 5)
 
+# Surveys: how long an invitation link works, how long a served public form can be posted, and the public
+# feedback form's posts per client address per hour.
+SIDOS_SURVEY_LINK_DAYS = env_int("SIDOS_SURVEY_LINK_DAYS", 30)
+SIDOS_SURVEY_FORM_TOKEN_HOURS = env_int("SIDOS_SURVEY_FORM_TOKEN_HOURS", 12)
+SIDOS_FEEDBACK_FORM_PER_HOUR = env_int("SIDOS_FEEDBACK_FORM_PER_HOUR", 10)
+
 # Background work: the database backend and `sidos worker` by default; Redis (RQ) to scale out.
 TASK_BACKEND = env_str("SIDOS_TASK_BACKEND", "database")
 REDIS_URL = env_str("SIDOS_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -200,6 +206,7 @@ SIDOS_SCHEDULE_ANALYTICS = env_str("SIDOS_SCHEDULE_ANALYTICS", "02:30")
 SIDOS_SCHEDULE_SLA = env_str("SIDOS_SCHEDULE_SLA", "5m")
 SIDOS_SCHEDULE_OUTBOX = env_str("SIDOS_SCHEDULE_OUTBOX", "5m")
 SIDOS_SCHEDULE_IMAP = env_str("SIDOS_SCHEDULE_IMAP", "1m")  # only while SIDOS_IMAP_URL is set
+SIDOS_SCHEDULE_SURVEYS = env_str("SIDOS_SCHEDULE_SURVEYS", "15m")  # triggered and delayed survey invitations
 SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between the scheduler's checks
 
 # Contact-point normalisation: numbers without a country prefix are read in this region.

@@ -10,6 +10,8 @@ urlpatterns = [
     path("servicedesk/", include("sidos.servicedesk.urls")),
     path("help/", include("sidos.servicedesk.urls_public")),
     path("portal/", include("sidos.privacy.urls_portal")),
+    path("surveys/", include("sidos.surveys.urls")),
+    path("feedback/", include("sidos.surveys.urls_public")),
     path("accounts/", include("sidos.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -32,15 +32,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "customers.export_customer",
         "orders.view_order",
+        "surveys.view_survey",
+        "surveys.send_survey",
+        "surveys.export_survey_answers",
     ],
     Role.ANALYST: [
         "customers.view_customer",
         "customers.export_customer",
         "orders.view_order",
         "servicedesk.view_servicedesk_reports",
+        "surveys.view_survey",
+        "surveys.export_survey_answers",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk"]
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys"]
 
 
 def sync_roles(**kwargs) -> None:

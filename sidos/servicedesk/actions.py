@@ -375,8 +375,15 @@ def _set_status(actor, ticket: Ticket, status: str, now: dt.datetime, *, ask_rat
             ref_id=ticket.pk,
             actor=actor,
         )
-        if ticket.contact_email and ask_rating:
+        if ticket.contact_email and ask_rating and not _survey_asks_instead(ticket):
             notify.request_csat(ticket)
+
+
+def _survey_asks_instead(ticket: Ticket) -> bool:
+    # An open survey triggered by resolved tickets replaces the CSAT mail (one survey per ticket).
+    from sidos.surveys.actions import ticket_resolved  # surveys imports the service desk's models
+
+    return ticket_resolved(ticket)
 
 
 UPDATABLE = ("status", "priority", "assignee", "queue", "tags", "ticket_type", "order")

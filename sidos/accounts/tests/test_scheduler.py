@@ -30,7 +30,7 @@ def test_settings_choose_the_schedules(settings):
     settings.SIDOS_SCHEDULE_OUTBOX = "off"
     settings.SIDOS_IMAP_URL = ""  # mail-poll stays off without a mailbox, whatever its schedule says
     schedules = dict((job.name, when) for job, when in active_schedules())
-    assert set(schedules) == {"analytics-recompute", "servicedesk-sla"}
+    assert set(schedules) == {"analytics-recompute", "servicedesk-sla", "surveys-send-due"}
     assert schedules["servicedesk-sla"] == Every(120)
     assert isinstance(schedules["analytics-recompute"], Daily)
     settings.SIDOS_IMAP_URL = "imaps://user:pw@127.0.0.1:993/INBOX"

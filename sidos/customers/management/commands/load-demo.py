@@ -13,6 +13,7 @@ from sidos.customers.models import Customer, CustomerAlias
 from sidos.orders.importing import OrderImporter
 from sidos.orders.models import Order
 from sidos.servicedesk import demodata as desk_demo
+from sidos.surveys import demodata as survey_demo
 
 DEMO_PASSWORD = "demo"
 # username -> role; the password of each is DEMO_PASSWORD.
@@ -64,6 +65,7 @@ class Command(BaseCommand):
                               f"to {data.last_order} (the demo's 'today' is {ANCHOR})")
         self._logins()
         self._service_desk(data.customer_ids)
+        self._surveys(data.customer_ids)
 
     def _service_desk(self, customer_ids: list[str]) -> None:
         chunks = [customer_ids[start:start + ID_CHUNK] for start in range(0, len(customer_ids), ID_CHUNK)]
@@ -77,6 +79,13 @@ class Command(BaseCommand):
         self.stdout.write(f"demo tickets: {tickets['created']} created, {tickets['present']} already there; "
                           f"{help_content['faq_articles']} FAQ articles, "
                           f"{help_content['canned_responses']} canned responses")
+
+    def _surveys(self, customer_ids: list[str]) -> None:
+        chunks = [customer_ids[start:start + ID_CHUNK] for start in range(0, len(customer_ids), ID_CHUNK)]
+        customers = [row for chunk in chunks for row in Customer.objects.filter(external_id__in=chunk)]
+        result = survey_demo.load_survey(customers)
+        self.stdout.write("demo survey: already there" if result["present"]
+                          else f"demo survey: {result['responses']} responses")
 
     def _logins(self) -> None:
         users = get_user_model().objects
