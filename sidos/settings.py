@@ -231,3 +231,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("SIDOS_LOG_LEVEL", "WARNING")},
 }
 SIDOS_DEFAULT_CURRENCY = env_str("SIDOS_DEFAULT_CURRENCY", "EUR")
+# A JSON taxonomy file for social listening; empty: the shipped banking one (sidos/listening/topics.py).
+SIDOS_LISTENING_TAXONOMY = env_str("SIDOS_LISTENING_TAXONOMY", "")
