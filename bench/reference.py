@@ -14,9 +14,10 @@ import sqlite3
 import time
 from pathlib import Path
 
-# The page cache sidos gives an import's connection (sidos/settings.py, same variable and default).
-IMPORT_CACHE_MIB = int(os.environ.get("SIDOS_IMPORT_SQLITE_CACHE_MIB", "512"))
 APP_CACHE_MIB = 64000 / 1024  # the app's own connections: cache_size=-64000 (KiB)
+# The page cache sidos gives an import's connection (sidos/settings.py, same variable and default:
+# 0, the app's own cache).
+IMPORT_CACHE_MIB = int(os.environ.get("SIDOS_IMPORT_SQLITE_CACHE_MIB", "0")) or APP_CACHE_MIB
 
 
 def pragmas(cache_mib: float = IMPORT_CACHE_MIB) -> tuple[str, ...]:
