@@ -1,28 +1,43 @@
 """The yardstick: the same CSV parsed with the csv module and executemany'd into one indexed SQLite table.
 
 No validation, no normalisation, no matching: the floor any importer into SQLite stands on. Same
-PRAGMAs as the app (WAL, synchronous=NORMAL, the same cache) and the same transaction size as the
-product's default (SIDOS_IMPORT_BATCH_SIZE), each batch in its own transaction, as the product
-commits them; `batch_size=0` is the other yardstick, every row in one executemany and one transaction.
+PRAGMAs as an import's connection in the app (WAL, synchronous=NORMAL, and the page cache an import
+runs with, SIDOS_IMPORT_SQLITE_CACHE_MIB: the reference gets the same cache, no handicap) and the same
+transaction size as the product's default (SIDOS_IMPORT_BATCH_SIZE), each batch in its own
+transaction, as the product commits them; `batch_size=0` is the other yardstick, every row in one
+executemany and one transaction.
 """
 
 import csv
+import os
 import sqlite3
 import time
 from pathlib import Path
 
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-64000")
+APP_CACHE_MIB = 64000 / 1024  # the app's own connections: cache_size=-64000 (KiB)
+# The page cache sidos gives an import's connection (sidos/settings.py, same variable and default:
+# 0, the app's own cache).
+IMPORT_CACHE_MIB = int(os.environ.get("SIDOS_IMPORT_SQLITE_CACHE_MIB", "0")) or APP_CACHE_MIB
+
+
+def pragmas(cache_mib: float = IMPORT_CACHE_MIB) -> tuple[str, ...]:
+    cache = f"PRAGMA cache_size=-{round(cache_mib * 1024)}"  # negative: KiB
+    return ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", cache)
+
+
+PRAGMAS = pragmas()
 BATCH_SIZE = 20_000  # the default of SIDOS_IMPORT_BATCH_SIZE (sidos/settings.py)
 
 
 def load(
-    csv_path: Path, db_path: Path, table: str, indexed: list[str], batch_size: int = BATCH_SIZE
+    csv_path: Path, db_path: Path, table: str, indexed: list[str], batch_size: int = BATCH_SIZE,
+    cache_mib: float = IMPORT_CACHE_MIB,
 ) -> dict:
     """Time parsing and inserting; batch_size 0 puts every row into one executemany and one transaction."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     connection = sqlite3.connect(db_path, isolation_level=None)
-    for pragma in PRAGMAS:
+    for pragma in pragmas(cache_mib):
         connection.execute(pragma)
     with csv_path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -49,7 +64,8 @@ def load(
             rows += _write(connection, insert, batch)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     connection.close()
-    return {"rows": rows, "batch_size": batch_size, "seconds": round(seconds, 3),
+    return {"rows": rows, "batch_size": batch_size, "pragmas": list(pragmas(cache_mib)),
+            "seconds": round(seconds, 3),
             "per_row_us": round(seconds / max(rows, 1) * 1e6, 2), "cpu_seconds": round(cpu, 3),
             "cpu_per_row_us": round(cpu / max(rows, 1) * 1e6, 2)}
 
@@ -106,5 +122,6 @@ def app_schema_floor(source_db: Path, target_db: Path, batch_size: int = BATCH_S
     target.close()
     written = {table: len(rows[table]) for table in tables}
     return {"rows": len(customer_ids), "rows_written": written, "batch_size": batch_size,
+            "pragmas": list(PRAGMAS),
             "seconds": round(seconds, 3), "per_row_us": round(seconds / max(len(customer_ids), 1) * 1e6, 2),
             "cpu_seconds": round(cpu, 3), "cpu_per_row_us": round(cpu / max(len(customer_ids), 1) * 1e6, 2)}

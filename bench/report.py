@@ -106,6 +106,10 @@ def markdown(results: dict) -> str:
         f"Load average (1, 5, 15 min) at the start: {_load(results, 'start')}; at the end: "
         f"{_load(results, 'end')}; on {m['cpu_cores']} cores.",
         "",
+        "Reference PRAGMAs: " + "; ".join(ref["customers_batched"].get("pragmas", ["(not recorded)"]))
+        + " (Sidos' import connection runs with the same cache, SIDOS_IMPORT_SQLITE_CACHE_MIB, WAL and "
+        "synchronous=NORMAL; the app's other connections with 64 MB).",
+        "",
         "| run | rows | time | start-up | per row | CPU per row | peak RSS |",
         "|---|---|---|---|---|---|---|",
         _row("reference: csv + executemany, one indexed table, transactions of "

@@ -212,6 +212,11 @@ SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between th
 # Contact-point normalisation: numbers without a country prefix are read in this region.
 SIDOS_DEFAULT_PHONE_REGION = env_str("SIDOS_DEFAULT_PHONE_REGION", "FI")
 SIDOS_IMPORT_BATCH_SIZE = env_int("SIDOS_IMPORT_BATCH_SIZE", 20_000)
+# SQLite page cache (MiB) of an import's connection while it imports, then back to the app's 64 MB;
+# 0 keeps the app's. Off by default: 512 made a 1M import ~11% cheaper in CPU but its memory grow with
+# the database up to the cache (760 MiB peak instead of 200), and imports promise flat memory
+# (bench/results/2026-12-02-vm-import-notes.md).
+SIDOS_IMPORT_SQLITE_CACHE_MIB = env_int("SIDOS_IMPORT_SQLITE_CACHE_MIB", 0)
 # The customer portal (/portal/): login-link lifetime, portal session length, links per 15 minutes.
 SIDOS_PORTAL_LINK_MINUTES = env_int("SIDOS_PORTAL_LINK_MINUTES", 20)
 SIDOS_PORTAL_SESSION_MINUTES = env_int("SIDOS_PORTAL_SESSION_MINUTES", 30)

@@ -5,6 +5,7 @@ import gc
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from sidos.customers import importing, importjob
 from sidos.customers.models import Consent, ContactPoint, Customer, ImportRun
@@ -89,3 +90,34 @@ def test_rejected_rows_are_reported_once_their_transaction_commits(csv_file, sma
     status, summary, _out = run_command("import-customers", str(path))
     assert (status, summary["rows"], summary["rejected"]) == (1, 11, 2)
     assert Customer.objects.count() == 9
+
+
+def _cache_size() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
+@pytest.mark.parametrize("crash", [False, True])
+def test_an_import_has_a_bigger_page_cache_and_gives_it_back(csv_file, settings, monkeypatch, crash):
+    settings.SIDOS_IMPORT_SQLITE_CACHE_MIB = 256
+    before = _cache_size()
+    seen = []
+    real_flush = importing._BatchWriter._flush
+
+    def watching_flush(self):
+        seen.append(_cache_size())
+        real_flush(self)
+        if crash:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing._BatchWriter, "_flush", watching_flush)
+    path = csv_file(HEADER + _rows(3))
+    if crash:
+        with pytest.raises(RuntimeError):
+            call_command("import-customers", str(path))
+    else:
+        call_command("import-customers", str(path))
+    assert seen == [-256 * 1024]  # negative: KiB
+    assert _cache_size() == before != -256 * 1024
