@@ -5,15 +5,24 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sidos.customers.actions import record_consent
-from sidos.customers.models import Customer
+from sidos.customers.models import Customer, CustomerKind, Stage
+from sidos.customers.timeline import add_event
 from sidos.mail.actions import queue_outbound
 from sidos.privacy import audit
-from sidos.privacy.models import AuditAction, PortalLinkRequest
+from sidos.privacy.identifiers import identifiers_of
+from sidos.privacy.models import (
+    AuditAction,
+    DataSubjectRequest,
+    ErasureReceipt,
+    PortalLinkRequest,
+    RequestStatus,
+)
 from sidos.privacy.portal_auth import (
     actor_label,
     address_hash,
@@ -23,8 +32,11 @@ from sidos.privacy.portal_auth import (
     nonce_hash,
     read_link_token,
 )
+from sidos.privacy.registry import Erasure, holders
 
 RATE_WINDOW = timedelta(minutes=15)
+# The anonymous customer that an erased customer's kept records (orders, tickets) belong to.
+ERASED_NAME = "Erased customer"
 
 
 class LinkOutcome(enum.Enum):
@@ -174,3 +186,96 @@ def change_consent_from_portal(customer: Customer, *, channel: str, purpose: str
         source="portal",
         audit_channel="portal",
     )
+
+
+class ErasureError(Exception):
+    pass
+
+
+class AlreadyErased(ErasureError):
+    def __init__(self, receipt: ErasureReceipt):
+        self.receipt = receipt
+        super().__init__(
+            f"customer #{receipt.customer_id} was already erased on {receipt.created_at:%Y-%m-%d %H:%M} "
+            f"(receipt {receipt.pk}); nothing to do"
+        )
+
+
+def erased_receipt(customer_id: int) -> ErasureReceipt | None:
+    """The receipt of an erased customer id, or of the anonymous stub that id now is."""
+    return (
+        ErasureReceipt.objects.filter(Q(customer_id=customer_id) | Q(stub_id=customer_id))
+        .order_by("pk")
+        .first()
+    )
+
+
+def erase_customer(
+    customer: Customer, *, reason: str, actor=None, channel: str = "web", request=None
+) -> ErasureReceipt:
+    """Anonymise one customer everywhere, in one transaction, and return the erasure receipt.
+
+    Every registered holder (privacy/registry.py) removes or anonymises its part; records the law
+    requires to be kept (orders) move to a new anonymous stub customer; then the customer row goes with
+    everything that cascades from it. Files are deleted after the commit. Erasing an erased customer
+    (or its stub) raises AlreadyErased and changes nothing.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ErasureError("an erasure needs a reason (e.g. the request it answers)")
+    with transaction.atomic():
+        receipt = erased_receipt(customer.pk)
+        if receipt is not None:
+            raise AlreadyErased(receipt)
+        customer = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        if customer is None:
+            raise ErasureError("no such customer")
+        identifiers, distinctive = identifiers_of(customer)
+        stub = Customer(
+            kind=CustomerKind.PERSON, name=ERASED_NAME, stage=Stage.FORMER, created_at=customer.created_at
+        )
+        stub.refresh_search_keys()
+        stub.save()
+        erasure = Erasure(
+            customer=customer, stub=stub, identifiers=identifiers, distinctive=distinctive, now=timezone.now()
+        )
+        counts = {}
+        for holder in holders():
+            if holder.erase is not None:
+                counts[holder.app] = {k: v for k, v in holder.erase(erasure).items() if v}
+        former_id = customer.pk
+        customer.delete()  # a PROTECT relation no holder handled stops the erasure here, rolled back
+        erasure.schedule_file_deletions()
+        receipt = ErasureReceipt.objects.create(
+            customer_id=former_id,
+            stub=stub,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=_actor_name(actor),
+            channel=channel,
+            reason=reason[:500],
+            counts=counts,
+        )
+        add_event(
+            stub, "erased", f"Personal data of customer #{former_id} erased", detail={"receipt": receipt.pk}
+        )
+        audit.record(
+            actor,
+            AuditAction.ERASE,
+            "customer",
+            former_id,
+            customer_id=former_id,
+            channel=channel,
+            summary=f"erased customer #{former_id}; kept records moved to #{stub.pk}",
+            changes={"receipt": receipt.pk, "stub": stub.pk, "counts": counts},
+        )
+        if request is not None:
+            DataSubjectRequest.objects.filter(pk=request.pk).update(
+                status=RequestStatus.DONE, completed_at=erasure.now, receipt=receipt
+            )
+    return receipt
+
+
+def _actor_name(actor) -> str:
+    if getattr(actor, "is_authenticated", False):
+        return actor.get_username()
+    return str(actor) if actor else "system"
