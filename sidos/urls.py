@@ -10,6 +10,7 @@ urlpatterns = [
     path("servicedesk/", include("sidos.servicedesk.urls")),
     path("help/", include("sidos.servicedesk.urls_public")),
     path("portal/", include("sidos.privacy.urls_portal")),
+    path("privacy/", include("sidos.privacy.urls")),
     path("accounts/", include("sidos.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

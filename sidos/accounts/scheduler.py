@@ -46,6 +46,7 @@ JOBS = [
     Job("analytics-recompute", "sidos.analytics.tasks.recompute_scores", "SIDOS_SCHEDULE_ANALYTICS"),
     Job("servicedesk-sla", "sidos.servicedesk.tasks.sla_sweep", "SIDOS_SCHEDULE_SLA"),
     Job("mail-send-due", "sidos.mail.tasks.send_due_outbound", "SIDOS_SCHEDULE_OUTBOX"),
+    Job("retention-run", "sidos.privacy.tasks.apply_retention", "SIDOS_SCHEDULE_RETENTION"),
     Job("mail-poll", "sidos.mail.tasks.poll_mailbox", "SIDOS_SCHEDULE_IMAP", needs_setting="SIDOS_IMAP_URL"),
 ]
 

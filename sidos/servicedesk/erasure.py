@@ -10,14 +10,13 @@ from sidos.servicedesk.models import CsatRating, Ticket, TicketAttachment, Ticke
 ERASED_SUBJECT = "(erased)"
 
 
-def erase(erasure: Erasure) -> dict[str, int]:
-    tickets = Ticket.objects.filter(customer=erasure.customer)
-    ticket_ids = list(tickets.values_list("pk", flat=True))
+def anonymise_tickets(ticket_ids: list[int], delete_file, **ticket_changes) -> dict[str, int]:
+    """Strip every personal value from these tickets; delete_file(storage, name) removes a file later."""
     attachments = TicketAttachment.objects.filter(ticket_id__in=ticket_ids)
     for attachment in attachments.only("file"):
-        erasure.delete_file(attachment.file.storage, attachment.file.name)
+        delete_file(attachment.file.storage, attachment.file.name)
     attachment_count, _by_model = attachments.delete()
-    counts = {
+    return {
         "ticket_messages": TicketMessage.objects.filter(ticket_id__in=ticket_ids).update(
             body="", html=None, from_address="", from_name=""
         ),
@@ -26,11 +25,15 @@ def erase(erasure: Erasure) -> dict[str, int]:
         .exclude(comment="")
         .update(comment=""),
         "attachments": attachment_count,
+        "tickets_kept_anonymised": Ticket.objects.filter(pk__in=ticket_ids).update(
+            subject=ERASED_SUBJECT, contact_email="", tags=[], **ticket_changes
+        ),
     }
-    counts["tickets_kept_anonymised"] = tickets.update(
-        subject=ERASED_SUBJECT, contact_email="", tags=[], customer=erasure.stub
-    )
-    return counts
+
+
+def erase(erasure: Erasure) -> dict[str, int]:
+    ticket_ids = list(Ticket.objects.filter(customer=erasure.customer).values_list("pk", flat=True))
+    return anonymise_tickets(ticket_ids, erasure.delete_file, customer=erasure.stub)
 
 
 register(
