@@ -52,7 +52,13 @@ def test_a_request_is_due_thirty_days_after_it_is_received(aino, agent):
 
 @pytest.mark.parametrize(
     ("days_later", "state"),
-    [(0, SlaState.OK), (22, SlaState.OK), (23, SlaState.AT_RISK), (29, SlaState.AT_RISK), (30, SlaState.BREACHED)],
+    [
+        (0, SlaState.OK),
+        (22, SlaState.OK),
+        (23, SlaState.AT_RISK),
+        (29, SlaState.AT_RISK),
+        (30, SlaState.BREACHED),
+    ],
 )
 def test_the_sla_state_follows_the_clock(aino, agent, days_later, state):
     with freeze_time(T0):
@@ -120,7 +126,9 @@ def test_the_privacy_officer_approves_and_the_customer_is_erased(aino, officer_c
     page = officer_client.get(reverse("privacy:request", args=[dsr.pk]))
     assert b"Erasure receipt" in page.content and b"Aalto" not in page.content
     # Deciding again is refused.
-    again = officer_client.post(reverse("privacy:decide", args=[dsr.pk]), {"decision": "approve"}, follow=True)
+    again = officer_client.post(
+        reverse("privacy:decide", args=[dsr.pk]), {"decision": "approve"}, follow=True
+    )
     assert b"already done" in again.content
 
 
@@ -134,19 +142,24 @@ def test_a_rejection_needs_a_reason(aino, officer):
 
 def test_staff_record_a_request_for_a_customer_by_key(aino, agent_client):
     response = agent_client.post(
-        reverse("privacy:request_new"), {"customer": "aino@example.fi", "kind": "objection", "note": "by phone"}
+        reverse("privacy:request_new"),
+        {"customer": "aino@example.fi", "kind": "objection", "note": "by phone"},
     )
     dsr = DataSubjectRequest.objects.get()
     assert response["Location"] == reverse("privacy:request", args=[dsr.pk])
     assert (dsr.customer, dsr.kind, dsr.source) == (aino, "objection", "staff")
-    bad = agent_client.post(reverse("privacy:request_new"), {"customer": "nobody@example.fi", "kind": "access"})
+    bad = agent_client.post(
+        reverse("privacy:request_new"), {"customer": "nobody@example.fi", "kind": "access"}
+    )
     assert bad.status_code == 400 and b"No customer matches" in bad.content
 
 
 def _requests(count: int, now: dt.datetime) -> None:
     for number in range(count):
         customer = make_customer(first_name=f"P{number}", last_name="Person", email=f"p{number}@example.fi")
-        dsr = actions.create_request(None, customer, RequestKind.ACCESS if number % 2 else RequestKind.ERASURE)
+        dsr = actions.create_request(
+            None, customer, RequestKind.ACCESS if number % 2 else RequestKind.ERASURE
+        )
         received = now - dt.timedelta(days=number)  # as if received then (freezegun per row is slow)
         DataSubjectRequest.objects.filter(pk=dsr.pk).update(received_at=received, due_at=due_for(received))
 
@@ -159,8 +172,13 @@ def test_the_queue_is_sorted_by_due_date_filtered_and_paged(officer_client):
     assert len(rows) == 25 and page.context["page"].paginator.count == 33
     dues = [dsr.due_at for dsr, _state in rows]
     assert dues == sorted(dues)
-    assert officer_client.get(reverse("privacy:requests"), {"page": 2}).context["page"].object_list.__len__() == 8
-    erasures = officer_client.get(reverse("privacy:requests"), {"kind": "erasure"}).context["page"].paginator.count
+    assert (
+        officer_client.get(reverse("privacy:requests"), {"page": 2}).context["page"].object_list.__len__()
+        == 8
+    )
+    erasures = (
+        officer_client.get(reverse("privacy:requests"), {"kind": "erasure"}).context["page"].paginator.count
+    )
     assert erasures == 17
     breached = officer_client.get(reverse("privacy:requests"), {"sla": "breached"}).context["rows"]
     assert len(breached) == 3 and all(state == SlaState.BREACHED for _dsr, state in breached)
