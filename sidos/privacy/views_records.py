@@ -37,6 +37,7 @@ def _entries(form: AuditFilterForm):
 def audit_log(request):
     form = AuditFilterForm(request.GET)
     page = CappedPaginator(_entries(form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the log as it was before this read is recorded
     audit.record(request.user, AuditAction.VIEW, "privacy.audit", summary="viewed the audit log")
     return render(request, "privacy/audit.html", {"form": form, "page": page})
 
