@@ -82,7 +82,7 @@ register(
                 _("Portal login requests (unknown addresses only as a keyed hash)"),
                 (Purpose.SECURITY,),
                 LegalBasis.LEGITIMATE_INTEREST,
-                _("SIDOS_RETAIN_PORTAL_LINKS_DAYS"),
+                _("deleted after SIDOS_RETAIN_PORTAL_LINKS_DAYS"),
                 _("deleted"),
             ),
             DataKind(

@@ -14,10 +14,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
+UNITS = {"days": gettext_lazy("days"), "months": gettext_lazy("months"), "years": gettext_lazy("years")}
 INACTIVE_PER_RUN = 1000  # erasures per run: each is a transaction of its own, the backlog goes over nights
 
 
@@ -49,8 +52,13 @@ class Rule:
 
     def describe(self) -> str:
         if not self.period:
-            return f"kept ({self.setting}=0)"
-        return f"{self.what} after {self.period} {self.unit} ({self.setting})"
+            return _("kept (%(setting)s=0)") % {"setting": self.setting}
+        return _("%(what)s after %(period)s %(unit)s (%(setting)s)") % {
+            "what": self.what,
+            "period": self.period,
+            "unit": UNITS[self.unit],
+            "setting": self.setting,
+        }
 
 
 def _closed_tickets(cutoff):
@@ -124,13 +132,13 @@ def _erase_inactive(ids: list[int]) -> int:
 
 RULES = [
     Rule("closed_tickets", "servicedesk.tickets", "SIDOS_RETAIN_CLOSED_TICKETS_MONTHS", "months",
-         "closed tickets lose texts, senders and files", _closed_tickets, _anonymise_tickets),
+         gettext_lazy("closed tickets lose texts, senders and files"), _closed_tickets, _anonymise_tickets),
     Rule("raw_mail", "mail.inbound", "SIDOS_RETAIN_RAW_MAIL_DAYS", "days",
-         "raw bytes of processed mail are dropped", _raw_mail, _drop_raw),
+         gettext_lazy("raw bytes of processed mail are dropped"), _raw_mail, _drop_raw),
     Rule("portal_links", "privacy.portal_links", "SIDOS_RETAIN_PORTAL_LINKS_DAYS", "days",
-         "portal login requests are deleted", _portal_links, _delete_portal_links),
+         gettext_lazy("portal login requests are deleted"), _portal_links, _delete_portal_links),
     Rule("inactive_customers", "customers.profile", "SIDOS_RETAIN_INACTIVE_YEARS", "years",
-         "customers with no change, order or ticket are erased", _inactive_customers, _erase_inactive),
+         gettext_lazy("inactive customers are erased"), _inactive_customers, _erase_inactive),
 ]  # fmt: skip
 
 
