@@ -201,7 +201,7 @@ SIDOS_SCHEDULE_SLA = env_str("SIDOS_SCHEDULE_SLA", "5m")
 SIDOS_SCHEDULE_OUTBOX = env_str("SIDOS_SCHEDULE_OUTBOX", "5m")
 SIDOS_SCHEDULE_IMAP = env_str("SIDOS_SCHEDULE_IMAP", "1m")  # only while SIDOS_IMAP_URL is set
 SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between the scheduler's checks
-SIDOS_SCHEDULE_RETENTION = env_str("SIDOS_SCHEDULE_RETENTION", "03:15")
+SIDOS_SCHEDULE_RETENTION = env_str("SIDOS_SCHEDULE_RETENTION", "04:30")
 
 # Contact-point normalisation: numbers without a country prefix are read in this region.
 SIDOS_DEFAULT_PHONE_REGION = env_str("SIDOS_DEFAULT_PHONE_REGION", "FI")
