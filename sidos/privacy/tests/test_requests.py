@@ -196,3 +196,13 @@ def test_the_queue_reads_a_fixed_number_of_queries(officer_client):
     with CaptureQueriesContext(connection) as many:
         officer_client.get(reverse("privacy:requests"))
     assert len(many) == len(few)
+
+
+def test_a_customer_cannot_file_a_request_for_someone_else(aino):
+    bertta = make_person("Bertta", "Berg", "bertta@example.fi", "B")
+    client = portal_client("aino@example.fi")
+    # Whatever the form carries, the request is for the customer of the portal session.
+    client.post(reverse("portal:erase"), {"customer": bertta.pk, "customer_id": bertta.pk})
+    client.post(reverse("portal:erase") + f"?customer={bertta.pk}")
+    assert list(DataSubjectRequest.objects.values_list("customer_id", flat=True)) == [aino.pk]
+    assert client.get(reverse("privacy:requests")).status_code == 302  # a portal login is no staff login

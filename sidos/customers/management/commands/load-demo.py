@@ -16,7 +16,13 @@ from sidos.servicedesk import demodata as desk_demo
 
 DEMO_PASSWORD = "demo"
 # username -> role; the password of each is DEMO_PASSWORD.
-DEMO_LOGINS = {"admin": Role.ADMIN, "agent": Role.AGENT, "marketer": Role.MARKETER, "analyst": Role.ANALYST}
+DEMO_LOGINS = {
+    "admin": Role.ADMIN,
+    "agent": Role.AGENT,
+    "marketer": Role.MARKETER,
+    "analyst": Role.ANALYST,
+    "privacy": Role.PRIVACY_OFFICER,
+}
 ID_CHUNK = 500
 
 
