@@ -234,6 +234,7 @@ def erase_customer(
         customer = Customer.objects.select_for_update().filter(pk=customer.pk).first()
         if customer is None:
             raise ErasureError("no such customer")
+        _check_registered()
         identifiers, distinctive = identifiers_of(customer)
         stub = Customer(
             kind=CustomerKind.PERSON, name=ERASED_NAME, stage=Stage.FORMER, created_at=customer.created_at
@@ -277,6 +278,19 @@ def erase_customer(
                 status=RequestStatus.DONE, completed_at=erasure.now, receipt=receipt
             )
     return receipt
+
+
+def _check_registered() -> None:
+    """Every app with a relation to customers must declare its erasure: a SET_NULL row left behind
+    would keep its personal text with nobody to erase it for."""
+    registered = {holder.app for holder in holders()}
+    for relation in Customer._meta.related_objects:
+        app = relation.related_model._meta.app_label
+        if app not in registered:
+            raise ErasureError(
+                f"{relation.related_model._meta.label} refers to customers but the {app} app declares no "
+                "erasure (an erasure.py registering a Holder, see sidos/privacy/registry.py)"
+            )
 
 
 def _actor_name(actor) -> str:

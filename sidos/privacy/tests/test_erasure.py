@@ -170,3 +170,14 @@ def test_orders_keep_their_amounts(zebulon, admin_user):
         Decimal("20.00"),
         Decimal("35.50"),
     ]
+
+
+def test_an_app_holding_customer_data_without_an_erasure_declaration_stops_the_erasure(
+    bystander, monkeypatch
+):
+    from sidos.privacy import registry
+
+    monkeypatch.delitem(registry._holders, "orders")
+    with pytest.raises(actions.ErasureError, match="orders.Order refers to customers"):
+        actions.erase_customer(bystander, reason="r")
+    assert Customer.objects.filter(pk=bystander.pk).exists()
