@@ -208,6 +208,7 @@ SIDOS_SCHEDULE_OUTBOX = env_str("SIDOS_SCHEDULE_OUTBOX", "5m")
 SIDOS_SCHEDULE_IMAP = env_str("SIDOS_SCHEDULE_IMAP", "1m")  # only while SIDOS_IMAP_URL is set
 SIDOS_SCHEDULE_SURVEYS = env_str("SIDOS_SCHEDULE_SURVEYS", "15m")  # triggered and delayed survey invitations
 SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between the scheduler's checks
+SIDOS_SCHEDULE_RETENTION = env_str("SIDOS_SCHEDULE_RETENTION", "04:30")
 
 # Contact-point normalisation: numbers without a country prefix are read in this region.
 SIDOS_DEFAULT_PHONE_REGION = env_str("SIDOS_DEFAULT_PHONE_REGION", "FI")
@@ -222,6 +223,13 @@ SIDOS_PORTAL_LINK_MINUTES = env_int("SIDOS_PORTAL_LINK_MINUTES", 20)
 SIDOS_PORTAL_SESSION_MINUTES = env_int("SIDOS_PORTAL_SESSION_MINUTES", 30)
 SIDOS_PORTAL_LINKS_PER_ADDRESS = env_int("SIDOS_PORTAL_LINKS_PER_ADDRESS", 3)
 SIDOS_PORTAL_LINKS_PER_IP = env_int("SIDOS_PORTAL_LINKS_PER_IP", 10)
+SIDOS_PORTAL_VERIFY_HOURS = env_int("SIDOS_PORTAL_VERIFY_HOURS", 24)  # a new e-mail address's confirm link
+# Retention (sidos/privacy/retention.py, `sidos retention-run`): how long each kind of data is kept; 0 = kept.
+SIDOS_RETAIN_CLOSED_TICKETS_MONTHS = env_int("SIDOS_RETAIN_CLOSED_TICKETS_MONTHS", 36)
+SIDOS_RETAIN_RAW_MAIL_DAYS = env_int("SIDOS_RETAIN_RAW_MAIL_DAYS", 90)
+SIDOS_RETAIN_PORTAL_LINKS_DAYS = env_int("SIDOS_RETAIN_PORTAL_LINKS_DAYS", 30)
+# Erasing whole customers is off until the operator chooses a period.
+SIDOS_RETAIN_INACTIVE_YEARS = env_int("SIDOS_RETAIN_INACTIVE_YEARS", 0)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SIDOS_SECURE_COOKIES", True)

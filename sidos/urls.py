@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/", include("sidos.privacy.urls_portal")),
     path("surveys/", include("sidos.surveys.urls")),
     path("feedback/", include("sidos.surveys.urls_public")),
+    path("privacy/", include("sidos.privacy.urls")),
     path("accounts/", include("sidos.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     AGENT = "agent", "Customer-service agent"
     MARKETER = "marketer", "Marketer"
     ANALYST = "analyst", "Analyst"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
 
 
 TOKEN_PREFIX = "sid_"

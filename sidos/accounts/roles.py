@@ -27,6 +27,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.add_faqarticle",
         "servicedesk.change_faqarticle",
         "servicedesk.view_servicedesk_reports",
+        # An agent takes a customer's privacy request on the phone; only a privacy officer decides it.
+        "privacy.view_datasubjectrequest",
+        "privacy.add_datasubjectrequest",
     ],
     Role.MARKETER: [
         "customers.view_customer",
@@ -43,6 +46,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.view_servicedesk_reports",
         "surveys.view_survey",
         "surveys.export_survey_answers",
+    ],
+    Role.PRIVACY_OFFICER: [
+        "customers.view_customer",
+        "orders.view_order",
+        "privacy.view_datasubjectrequest",
+        "privacy.add_datasubjectrequest",
+        "privacy.change_datasubjectrequest",
+        "privacy.approve_erasure",
+        "privacy.view_privacy_records",
+        "privacy.view_auditentry",
     ],
 }
 SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys"]

@@ -93,7 +93,8 @@ def customer_document(customer: Customer) -> dict:
     Ticket messages leave out staff-internal notes.
     """
     from sidos.analytics.queries import scores_for
-    from sidos.servicedesk.models import MessageKind, TicketMessage
+    from sidos.privacy.models import DataSubjectRequest
+    from sidos.servicedesk.models import MessageKind, TicketAttachment, TicketMessage
 
     profile = {
         "id": customer.pk,
@@ -143,6 +144,18 @@ def customer_document(customer: Customer) -> dict:
             .exclude(kind=MessageKind.NOTE)
             .order_by("created_at", "id")
             .values("ticket_id", "kind", "from_address", "from_name", "body", "created_at")
+        ),
+        # Files the customer sent or was sent; those of internal notes stay out, as the notes do.
+        "ticket_attachments": list(
+            TicketAttachment.objects.filter(ticket__customer=customer)
+            .exclude(message__kind=MessageKind.NOTE)
+            .order_by("created_at", "id")
+            .values("id", "ticket_id", "filename", "content_type", "size", "created_at")
+        ),
+        "privacy_requests": list(
+            DataSubjectRequest.objects.filter(customer=customer)
+            .order_by("received_at", "id")
+            .values("kind", "status", "source", "received_at", "due_at", "completed_at")
         ),
         "analytics": _analytics(scores_for(customer)),
         "aliases": list(customer.aliases.values_list("external_id", flat=True)),
@@ -199,19 +212,34 @@ def _tables(document: dict) -> dict[str, list[dict]]:
         "tickets": document["tickets"],
         "ticket_messages": document["ticket_messages"],
         "timeline": document["timeline"],
+        "ticket_attachments": document["ticket_attachments"],
+        "privacy_requests": document["privacy_requests"],
         "analytics": [document["analytics"]] if document["analytics"] else [],
         "aliases": [{"customer_id": alias} for alias in document["aliases"]],
     }
 
 
 def customer_archive(document: dict) -> bytes:
-    """The download: customer.json (the export-customer output, byte for byte) plus one CSV per table."""
+    """The download: customer.json (the export-customer output, byte for byte), one CSV per table, and
+    the ticket attachments the document lists, as attachments/<ticket id>/<attachment id>-<file name>."""
+    from sidos.servicedesk.models import TicketAttachment
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("customer.json", dumps(document))
         for name, rows in _tables(document).items():
             # utf-8-sig: Excel opens a BOM-marked CSV with the right characters.
             archive.writestr(f"{name}.csv", _csv_text(rows).encode("utf-8-sig"))
+        ids = [row["id"] for row in document.get("ticket_attachments", [])]
+        for attachment in TicketAttachment.objects.filter(pk__in=ids).order_by("pk"):
+            try:
+                with attachment.file.open("rb") as stored:
+                    content = stored.read()
+            except OSError:  # a file removed from disk by hand: the CSV still lists it
+                continue
+            archive.writestr(
+                f"attachments/{attachment.ticket_id}/{attachment.pk}-{attachment.filename}", content
+            )
     return buffer.getvalue()
 
 

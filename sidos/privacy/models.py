@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
@@ -13,6 +14,9 @@ class AuditAction(models.TextChoices):
     CONSENT = "consent", "Consent recorded"
     LOGIN = "login", "Logged in"
     LOGOUT = "logout", "Logged out"
+    ERASE = "erase", "Erased"
+    REQUEST = "request", "Request recorded"
+    DECIDE = "decide", "Request decided"
 
 
 class AuditEntry(models.Model):
@@ -70,3 +74,102 @@ class PortalLinkRequest(models.Model):
 
     def __str__(self) -> str:
         return f"portal link {self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ErasureReceipt(models.Model):
+    """That a customer was erased: when, by whom, why and how many rows per app, never personal values.
+
+    customer_id is the erased row's former id (a plain integer, as in the audit log), so a second
+    request for the same id is answered "already erased"; stub is the anonymous customer the kept
+    records (orders, tickets) now belong to.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    customer_id = models.BigIntegerField(db_index=True)
+    stub = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=20, default="web")
+    reason = models.CharField(max_length=500)
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"erasure of #{self.customer_id} ({self.created_at:%Y-%m-%d})"
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("Access")
+    ERASURE = "erasure", _("Erasure")
+    CORRECTION = "correction", _("Correction")
+    OBJECTION = "objection", _("Objection")
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    APPROVED = "approved", _("Approved")
+    DONE = "done", _("Done")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.APPROVED)
+
+
+class SlaState(models.TextChoices):
+    OK = "ok", _("On time")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    CLOSED = "closed", _("Closed")
+
+
+class DataSubjectRequest(models.Model):
+    """A customer's request under the GDPR (access, erasure, correction, objection), due in 30 days.
+
+    customer is nulled when the customer is erased; customer_id keeps which one it was.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="privacy_requests",
+    )
+    customer_id_at_receipt = models.BigIntegerField(db_index=True)
+    source = models.CharField(_("source"), max_length=20, default="staff")  # portal or staff
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.ForeignKey(ErasureReceipt, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        permissions = [
+            ("approve_erasure", "Can approve data-subject requests and erase customers"),
+            ("view_privacy_records", "Can read the audit log and the record of processing"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at", "id"], name="dsr_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} request #{self.pk}"
+
+    def sla_state(self, now=None) -> str:
+        from sidos.privacy.requests import sla_state
+
+        return sla_state(self, now)

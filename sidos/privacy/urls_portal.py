@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sidos.privacy import portal_views
+from sidos.privacy import portal_requests, portal_views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("me/", portal_views.me, name="me"),
     path("me/download/", portal_views.download, name="download"),
     path("me/consent/", portal_views.consent, name="consent"),
+    path("me/erase/", portal_requests.erase, name="erase"),
+    path("me/contact/", portal_requests.contact, name="contact"),
+    path("verify/<str:token>/", portal_requests.verify_email, name="verify_email"),
 ]

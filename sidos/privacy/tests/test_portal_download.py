@@ -21,6 +21,8 @@ TABLES = {
     "tickets.csv",
     "ticket_messages.csv",
     "timeline.csv",
+    "ticket_attachments.csv",
+    "privacy_requests.csv",
     "analytics.csv",
     "aliases.csv",
 }
@@ -78,3 +80,27 @@ def test_each_csv_has_the_rows_of_its_table(db):
     assert len(rows("timeline.csv")) == len(document["timeline"])
     assert len(rows("consent_history.csv")) == len(document["consents"]["history"]) == 1
     assert archive.read("orders.csv").startswith("\ufeff".encode())
+
+
+def test_the_zip_carries_the_customers_attachments_but_not_those_of_internal_notes(db, settings, tmp_path):
+    from sidos.mail.parsing import Attachment
+    from sidos.privacy.actions import request_erasure_from_portal
+    from sidos.servicedesk.actions import add_note, reply
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SIDOS_PORTAL_ANSWER_SECONDS = 0.0
+    aino = make_person("Aino", "Aalto", "aino@example.fi", "A")
+    ticket = aino.tickets.get()
+    reply(
+        None, ticket, "Here is the manual.", attachments=[Attachment("manual.txt", "text/plain", b"Step 1")]
+    )
+    add_note(None, ticket, "internal", attachments=[Attachment("staff.txt", "text/plain", b"Staff only")])
+    request_erasure_from_portal(aino)
+    content = portal_client("aino@example.fi").get("/portal/me/download/").content
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    files = [name for name in archive.namelist() if name.startswith("attachments/")]
+    assert len(files) == 1 and files[0].endswith("-manual.txt")
+    assert archive.read(files[0]) == b"Step 1"
+    listed = json.loads(archive.read("customer.json"))
+    assert [row["filename"] for row in listed["ticket_attachments"]] == ["manual.txt"]
+    assert [(row["kind"], row["status"]) for row in listed["privacy_requests"]] == [("erasure", "received")]

@@ -17,7 +17,13 @@ from sidos.surveys import demodata as survey_demo
 
 DEMO_PASSWORD = "demo"
 # username -> role; the password of each is DEMO_PASSWORD.
-DEMO_LOGINS = {"admin": Role.ADMIN, "agent": Role.AGENT, "marketer": Role.MARKETER, "analyst": Role.ANALYST}
+DEMO_LOGINS = {
+    "admin": Role.ADMIN,
+    "agent": Role.AGENT,
+    "marketer": Role.MARKETER,
+    "analyst": Role.ANALYST,
+    "privacy": Role.PRIVACY_OFFICER,
+}
 ID_CHUNK = 500
 
 
