@@ -1,0 +1,117 @@
+"""Turning a campaign variant and a recipient into a message: placeholders, tracking, unsubscribe headers."""
+
+import html
+import re
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from sidos.campaigns import sandbox, tokens
+from sidos.campaigns.audience import pick_language
+from sidos.mail.actions import LOOP_HEADER, loop_token
+
+HREF = re.compile(r"""href\s*=\s*(["'])(https?://[^"'\s]+)\1""", re.IGNORECASE)
+BARE_URL = re.compile(r"""https?://[^\s<>"'{}]+""")
+
+
+def campaign_links(variants) -> set[str]:
+    """Every URL written in the campaign's content: the only places a click link may lead to.
+
+    URLs built from placeholders are not in this set, so they are left as they are (not tracked).
+    """
+    found: set[str] = set()
+    for variant in variants:
+        found.update(html.unescape(match.group(2)) for match in HREF.finditer(variant.html))
+        found.update(BARE_URL.findall(variant.text))
+    return {url for url in found if "{" not in url}
+
+
+class Composer:
+    """Compiles a campaign's variants once, then renders one message per recipient."""
+
+    def __init__(self, campaign, variants=None):
+        self.campaign = campaign
+        variants = list(variants if variants is not None else campaign.variants.all())
+        if not variants:
+            raise ValueError("the campaign has no language variant")
+        self.languages = [variant.language for variant in variants]
+        self.links = campaign_links(variants)
+        self.parts = {
+            variant.language: (
+                sandbox.compile_part(variant.subject, html=False),
+                sandbox.compile_part(variant.html, html=True) if variant.html.strip() else None,
+                sandbox.compile_part(variant.text, html=False),
+            )
+            for variant in variants
+        }
+        self.from_email = campaign.from_email or settings.DEFAULT_FROM_EMAIL
+        self.loop = loop_token()
+
+    def language_for(self, customer) -> str:
+        return pick_language(customer.language, self.languages)
+
+    def render(self, customer, *, delivery_id: int | None = None, language: str | None = None) -> dict:
+        """Subject, text and HTML for one customer; with a delivery id, links are tracked and signed."""
+        language = language or self.language_for(customer)
+        subject_t, html_t, text_t = self.parts[language]
+        unsubscribe = (
+            tokens.public_url("unsubscribe", tokens.delivery_token(delivery_id, tokens.UNSUBSCRIBE))
+            if delivery_id
+            else settings.SIDOS_PUBLIC_URL.rstrip("/") + "/c/u/preview/"
+        )
+        context = sandbox.recipient_context(customer, unsubscribe_url=unsubscribe)
+        subject = " ".join(sandbox.render_part(subject_t, context).split())
+        text = sandbox.render_part(text_t, context)
+        if "unsubscribe_url" not in text:
+            text = f"{text.rstrip()}\n\n-- \n{unsubscribe}\n"
+        body = sandbox.render_part(html_t, context) if html_t else None
+        if body is not None and delivery_id:
+            body = self._track(body, delivery_id, unsubscribe)
+        return {
+            "language": language,
+            "subject": subject,
+            "text": text,
+            "html": body,
+            "unsubscribe": unsubscribe,
+        }
+
+    def _track(self, body: str, delivery_id: int, unsubscribe: str) -> str:
+        def replace(match):
+            url = html.unescape(match.group(2))
+            if url not in self.links:
+                return match.group(0)
+            link = tokens.public_url("click", tokens.click_token(delivery_id, url))
+            return f'href="{html.escape(link)}"'
+
+        body = HREF.sub(replace, body)
+        if unsubscribe not in body:
+            body += f'\n<p><a href="{html.escape(unsubscribe)}">Unsubscribe</a></p>'
+        pixel = tokens.public_url("open", tokens.delivery_token(delivery_id, tokens.OPEN))
+        tag = f'<img src="{html.escape(pixel)}" width="1" height="1" alt="">'
+        closing = body.lower().rfind("</body>")
+        return body[:closing] + tag + body[closing:] if closing >= 0 else body + tag
+
+    def message(
+        self, customer, *, delivery_id: int, message_id: str, address: str, language: str, connection=None
+    ):
+        parts = self.render(customer, delivery_id=delivery_id, language=language)
+        headers = {
+            "Message-ID": f"<{message_id}>",
+            # RFC 2369 and RFC 8058: mail clients offer the one-click unsubscribe, which POSTs here.
+            "List-Unsubscribe": f"<{parts['unsubscribe']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Precedence": "bulk",
+            "X-Sidos-Campaign": str(self.campaign.pk),
+            LOOP_HEADER: self.loop,
+        }
+        email = EmailMultiAlternatives(
+            subject=parts["subject"],
+            body=parts["text"],
+            from_email=self.from_email,
+            to=[address],
+            headers=headers,
+            connection=connection,
+        )
+        if parts["html"]:
+            email.attach_alternative(parts["html"], "text/html")
+        return email
