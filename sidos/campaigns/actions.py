@@ -327,3 +327,70 @@ def record_click(delivery: Delivery, url: str) -> None:
         ref_type="campaign",
         ref_id=delivery.campaign_id,
     )
+
+
+def request_signup(address: str, *, first_name: str = "", language: str = "") -> None:
+    """Double opt-in, step 1: mail a signed, expiring confirmation link. Nothing is granted yet.
+
+    The confirmation is a service message (the outbox, purpose "service"): it answers the person's own
+    request, and marketing consent is exactly what it asks for.
+    """
+    from sidos.campaigns import tokens
+    from sidos.customers.actions import create_customer, normalise_profile
+    from sidos.mail.actions import queue_outbound
+
+    address = normalise_profile({"email": address})["email"]
+    with transaction.atomic():
+        customer = Customer.objects.with_contact("email", address)
+        if customer is None:
+            customer = create_customer(
+                "signup form",
+                {"email": address, "first_name": first_name.strip()[:100], "language": language},
+                source="signup",
+                channel="campaign",
+            )
+        link = tokens.public_url("confirm", tokens.confirm_token(customer.pk, address))
+        queue_outbound(
+            to=[address],
+            subject="Vahvista tilauksesi / Confirm your subscription",
+            text=(
+                "Vahvista uutiskirjeen tilaus avaamalla linkki:\n"
+                f"Confirm your newsletter subscription by opening this link:\n\n{link}\n\n"
+                "Jos et tilannut, ohita tämä viesti. / If you did not sign up, ignore this message.\n"
+            ),
+            purpose="service",
+            related=f"signup:{customer.pk}",
+            auto_submitted=True,
+        )
+
+
+@transaction.atomic
+def confirm_signup(customer: Customer, address: str) -> bool:
+    """Double opt-in, step 2: grant marketing e-mail consent (source "double-opt-in").
+
+    A confirmed opt-in lifts an earlier *unsubscribe* suppression of that address (the person asked for
+    mail again); a bounce or complaint suppression stays, since the address itself is the problem.
+    """
+    actor = f"customer #{customer.pk} (double opt-in)"
+    consent = record_consent(
+        actor,
+        customer,
+        channel=ConsentChannel.EMAIL,
+        purpose=ConsentPurpose.MARKETING,
+        granted=True,
+        source="double-opt-in",
+        note=address,
+        audit_channel="campaign",
+    )
+    lifted = Suppression.objects.filter(address=address.lower(), reason=SuppressionReason.UNSUBSCRIBED)
+    for suppression in lifted:
+        audit.record(
+            actor,
+            AuditAction.DELETE,
+            "suppression",
+            suppression.pk,
+            customer_id=customer.pk,
+            summary="unsubscribe lifted by a confirmed opt-in",
+        )
+    lifted.delete()
+    return consent is not None
