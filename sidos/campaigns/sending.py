@@ -142,20 +142,23 @@ def _hand_off(campaign, composer, batch, pacer, connection_factory) -> None:
         connection.open()
         for row in batch:
             pacer.wait()
-            email = composer.message(
+            raw = composer.raw_message(
                 row.customer,
                 delivery_id=row.pk,
                 message_id=row.message_id,
                 address=row.address,
                 language=row.language,
-                connection=connection,
             )
             try:
-                connection.send_messages([email])
+                # The backend opened (and authenticated) the connection; its smtplib object sends raw bytes.
+                connection.connection.sendmail(composer.from_email, [row.address], raw)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
                 code = getattr(error, "smtp_code", None) or _first_code(error)
                 if code and 500 <= code < 600:
                     failed[row.pk] = f"{type(error).__name__}: {error}"
+                    # The server may still be mid-transaction for a refused recipient: reset it.
+                    with contextlib.suppress(smtplib.SMTPException, OSError):
+                        connection.connection.rset()
                     continue
                 raise SendInterrupted(f"{type(error).__name__}: {error}") from error
             except (smtplib.SMTPException, OSError) as error:

@@ -22,6 +22,12 @@ def public_url(name: str, token: str) -> str:
     return settings.SIDOS_PUBLIC_URL.rstrip("/") + reverse(f"campaigns_public:{name}", args=[token])
 
 
+def url_maker(name: str):
+    """public_url for many tokens: reverse() once (it was a third of the time of rendering a message)."""
+    prefix, _marker, suffix = public_url(name, "TOKEN").rpartition("TOKEN")
+    return lambda token: f"{prefix}{token}{suffix}"
+
+
 def delivery_token(delivery_id: int, salt: str) -> str:
     return signing.dumps(delivery_id, salt=salt)
 
