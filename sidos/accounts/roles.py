@@ -32,6 +32,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "customers.export_customer",
         "orders.view_order",
+        # Campaigns: segments, campaigns (edit, preview, test, send) and their reports.
+        "campaigns.view_segment",
+        "campaigns.add_segment",
+        "campaigns.change_segment",
+        "campaigns.view_campaign",
+        "campaigns.add_campaign",
+        "campaigns.change_campaign",
+        "campaigns.send_campaign",
     ],
     Role.ANALYST: [
         "customers.view_customer",
@@ -40,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.view_servicedesk_reports",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk"]
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "campaigns"]
 
 
 def sync_roles(**kwargs) -> None:
