@@ -48,7 +48,8 @@ def compile_part(source: str, *, html: bool):
 
 
 def render_part(template, context: dict) -> str:
-    return template.render(Context(context))
+    # Context autoescapes by default whatever the engine says; the text parts must not be HTML-escaped.
+    return template.render(Context(context, autoescape=template.engine.autoescape))
 
 
 def check(source: str, *, html: bool) -> str | None:
