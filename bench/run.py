@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-analytics]
                                   [--analytics-customers N] [--skip-mail] [--skip-tickets] [--tickets N]
+                                  [--skip-campaigns] [--campaign-recipients N]
     .venv/bin/python bench/run.py --search-only [--customers N] [--skip-postgres]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
@@ -202,6 +203,8 @@ def main() -> None:
     parser.add_argument("--skip-mail", action="store_true", help="skip ingesting 10,000 messages")
     parser.add_argument("--skip-tickets", action="store_true", help="skip the 1M-ticket list benchmark")
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the list benchmark")
+    parser.add_argument("--skip-campaigns", action="store_true", help="skip the campaign send bench")
+    parser.add_argument("--campaign-recipients", type=int, default=100_000, help="campaign bench size")
     parser.add_argument("--search-only", action="store_true", help="time the customer-list search only")
     options = parser.parse_args()
     n = options.customers
@@ -283,6 +286,18 @@ def main() -> None:
         tickets = tickets_bench.run(options.tickets, skip_postgres=options.skip_postgres)
         results["tickets"] = {"targets": tickets["targets"], "load_at_start": tickets["load_at_start"]}
         log(f"  {results['tickets']['targets']}")
+        checkpoint(results)
+    if not options.skip_campaigns:
+        from bench import campaign_bench
+
+        log(f"campaigns: {options.campaign_recipients:,} messages to a local SMTP server")
+        campaign = campaign_bench.run(options.campaign_recipients)
+        results["campaigns"] = {
+            "sidos_messages_per_second": campaign["sidos"]["messages_per_second"],
+            "reference_messages_per_second": campaign["reference"]["messages_per_second"],
+            "load_at_start": campaign["load_at_start"],
+        }
+        log(f"  {results['campaigns']}")
         checkpoint(results)
     results["load_average"]["end"] = os.getloadavg()
     results["targets"] = targets(results)
