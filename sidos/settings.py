@@ -187,6 +187,7 @@ SIDOS_CAMPAIGN_BATCH = env_int("SIDOS_CAMPAIGN_BATCH", 100)
 SIDOS_CAMPAIGN_LINK_DAYS = env_int("SIDOS_CAMPAIGN_LINK_DAYS", 365)
 SIDOS_SIGNUP_LINK_HOURS = env_int("SIDOS_SIGNUP_LINK_HOURS", 48)
 SIDOS_SIGNUP_PER_HOUR = env_int("SIDOS_SIGNUP_PER_HOUR", 5)
+SIDOS_SMS_PROVIDER = env_str("SIDOS_SMS_PROVIDER", "console://")  # or file:///path; see campaigns/sms
 
 # Background work: the database backend and `sidos worker` by default; Redis (RQ) to scale out.
 TASK_BACKEND = env_str("SIDOS_TASK_BACKEND", "database")
