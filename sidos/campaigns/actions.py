@@ -75,7 +75,7 @@ def _check_variants(variants: dict) -> dict[str, str]:
         for part in ("subject", "text"):
             if not (parts.get(part) or "").strip():
                 errors[f"variants.{language}.{part}"] = "required"
-        for part in ("subject", "html", "text"):
+        for part in ("subject", "subject_b", "html", "text"):
             problem = sandbox.check(parts.get(part) or "", html=part == "html")
             if problem:
                 errors[f"variants.{language}.{part}"] = problem
@@ -126,7 +126,7 @@ def save_campaign(
         Variant.objects.update_or_create(
             campaign=campaign,
             language=language,
-            defaults={key: parts.get(key) or "" for key in ("subject", "html", "text")},
+            defaults={key: parts.get(key) or "" for key in ("subject", "subject_b", "html", "text")},
         )
     audit.record(
         actor,
@@ -151,6 +151,12 @@ def prepare_audience(campaign: Campaign, actor=None) -> dict:
     members = campaign.segment.customers()
     rows = list(audience.eligible(members).values_list("pk", "email", "language"))
     control = audience.draw_control([row[0] for row in rows], campaign.control_share, campaign.seed)
+    testing = campaign.variants.exclude(subject_b="").exists()
+    arm_b = (
+        audience.draw_arm_b([row[0] for row in rows if row[0] not in control], campaign.seed)
+        if testing
+        else set()
+    )
     Delivery.objects.bulk_create(
         [
             Delivery(
@@ -159,6 +165,7 @@ def prepare_audience(campaign: Campaign, actor=None) -> dict:
                 address=email,
                 language=audience.pick_language(language, languages),
                 status=DeliveryStatus.CONTROL if pk in control else DeliveryStatus.PENDING,
+                arm="" if not testing or pk in control else ("b" if pk in arm_b else "a"),
             )
             for pk, email, language in rows
         ],

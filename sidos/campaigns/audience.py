@@ -40,3 +40,9 @@ def pick_language(customer_language: str, languages: list[str]) -> str:
     if code in languages:
         return code
     return "en" if "en" in languages else languages[0]
+
+
+def draw_arm_b(customer_ids: list[int], seed: int) -> set[int]:
+    """Half of the mailed group (rounded down) for subject B, drawn independently of the control group."""
+    ids = sorted(customer_ids)
+    return set(random.Random(f"{seed}:ab").sample(ids, len(ids) // 2))

@@ -39,6 +39,11 @@ class Composer:
             raise ValueError("the campaign has no language variant")
         self.languages = [variant.language for variant in variants]
         self.links = campaign_links(variants)
+        self.subjects_b = {
+            variant.language: sandbox.compile_part(variant.subject_b, html=False)
+            for variant in variants
+            if variant.subject_b.strip()
+        }
         self.parts = {
             variant.language: (
                 sandbox.compile_part(variant.subject, html=False),
@@ -54,10 +59,14 @@ class Composer:
     def language_for(self, customer) -> str:
         return pick_language(customer.language, self.languages)
 
-    def render(self, customer, *, delivery_id: int | None = None, language: str | None = None) -> dict:
+    def render(
+        self, customer, *, delivery_id: int | None = None, language: str | None = None, arm: str = ""
+    ) -> dict:
         """Subject, text and HTML for one customer; with a delivery id, links are tracked and signed."""
         language = language or self.language_for(customer)
         subject_t, html_t, text_t = self.parts[language]
+        if arm == "b" and language in self.subjects_b:
+            subject_t = self.subjects_b[language]
         unsubscribe = (
             self.urls["unsubscribe"](tokens.delivery_token(delivery_id, tokens.UNSUBSCRIBE))
             if delivery_id
@@ -107,11 +116,11 @@ class Composer:
         }
 
     def raw_message(
-        self, customer, *, delivery_id: int, message_id: str, address: str, language: str
+        self, customer, *, delivery_id: int, message_id: str, address: str, language: str, arm: str = ""
     ) -> bytes:
         """The whole message as bytes, built directly: the email package's generator and header folding
         took most of the time per message (a campaign renders every message anew)."""
-        parts = self.render(customer, delivery_id=delivery_id, language=language)
+        parts = self.render(customer, delivery_id=delivery_id, language=language, arm=arm)
         return build_raw(
             from_email=self.from_email,
             to=address,

@@ -119,6 +119,14 @@ class CampaignForm(forms.Form):
             self.fields[f"{code}_subject"] = forms.CharField(
                 label=_("Subject"), required=False, max_length=300
             )
+            self.fields[f"{code}_subject_b"] = forms.CharField(
+                label=_("Subject B (A/B test)"),
+                required=False,
+                max_length=300,
+                help_text=_(
+                    "Optional: half of the mailed group gets this subject; the report names the winner."
+                ),
+            )
             self.fields[f"{code}_html"] = forms.CharField(
                 label=_("HTML part"), required=False, widget=forms.Textarea(attrs={"rows": 6})
             )
@@ -128,7 +136,7 @@ class CampaignForm(forms.Form):
 
     def languages(self):
         return [
-            (label, [self[f"{code}_{part}"] for part in ("subject", "html", "text")])
+            (label, [self[f"{code}_{part}"] for part in ("subject", "subject_b", "html", "text")])
             for code, label in Language.choices
         ]
 
@@ -142,14 +150,16 @@ class CampaignForm(forms.Form):
             "from_email": campaign.from_email,
         }
         for variant in campaign.variants.all():
-            for part in ("subject", "html", "text"):
+            for part in ("subject", "subject_b", "html", "text"):
                 initial[f"{variant.language}_{part}"] = getattr(variant, part)
         return initial
 
     def variants(self) -> dict:
         data = self.cleaned_data
         return {
-            code: {part: data.get(f"{code}_{part}") or "" for part in ("subject", "html", "text")}
+            code: {
+                part: data.get(f"{code}_{part}") or "" for part in ("subject", "subject_b", "html", "text")
+            }
             for code in Language.values
         }
 

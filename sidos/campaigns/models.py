@@ -101,6 +101,8 @@ class Variant(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
     language = models.CharField(max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=300)
+    # A/B test: when set, half the mailed group (drawn at random) gets this subject instead.
+    subject_b = models.CharField(_("subject B (A/B test)"), max_length=300, blank=True)
     html = models.TextField(_("HTML part"), blank=True)
     text = models.TextField(_("text part"))
 
@@ -132,6 +134,7 @@ class Delivery(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="campaign_deliveries")
     address = models.CharField(max_length=320)
     language = models.CharField(max_length=2, blank=True)
+    arm = models.CharField(max_length=1, blank=True)  # "a" or "b" in an A/B test of subjects, else ""
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     message_id = models.CharField(max_length=998, blank=True, db_index=True)
     error = models.TextField(blank=True)

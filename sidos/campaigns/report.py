@@ -72,6 +72,7 @@ def campaign_report(campaign: Campaign) -> dict:
         "click_rate": response["clicked"] / sent if sent else None,
         "conversion": None,
     }
+    result["ab_test"] = ab_test(deliveries)
     if campaign.started_at is None:
         return result
     start = campaign.started_at
@@ -118,3 +119,38 @@ def campaign_report(campaign: Campaign) -> dict:
         "metrics": summary,
     }
     return result
+
+
+def ab_test(deliveries) -> dict | None:
+    """Subject A against subject B, by click rate: unique clickers per delivered message.
+
+    Click rate rather than open rate: opens come from a pixel that privacy features of mail clients
+    load (or block) without the reader, so they say little about which subject worked. The winner is
+    named only when the 95% Welch interval of the difference leaves out zero; otherwise "none".
+    """
+    arms = {
+        arm: [1.0 if clicked else 0.0 for clicked in rows]
+        for arm in ("a", "b")
+        if (
+            rows := list(
+                deliveries.filter(arm=arm, status=DeliveryStatus.SENT).values_list("clicked_at", flat=True)
+            )
+        )
+        or deliveries.filter(arm=arm).exists()
+    }
+    if set(arms) != {"a", "b"}:
+        return None
+    a, b = arms["a"], arms["b"]
+    interval = welch_interval(b, a)
+    winner = "none"
+    if interval["low"] is not None and interval["low"] > 0:
+        winner = "b"
+    elif interval["high"] is not None and interval["high"] < 0:
+        winner = "a"
+    return {
+        "metric": "click rate",
+        "a": {"delivered": len(a), "clicked": int(sum(a)), "rate": sum(a) / len(a) if a else None},
+        "b": {"delivered": len(b), "clicked": int(sum(b)), "rate": sum(b) / len(b) if b else None},
+        "difference_b_minus_a": interval,
+        "winner": winner,
+    }

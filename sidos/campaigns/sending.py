@@ -148,6 +148,7 @@ def _hand_off(campaign, composer, batch, pacer, connection_factory) -> None:
                 message_id=row.message_id,
                 address=row.address,
                 language=row.language,
+                arm=row.arm,
             )
             try:
                 # The backend opened (and authenticated) the connection; its smtplib object sends raw bytes.

@@ -57,3 +57,21 @@ def test_the_report_compares_the_mailed_with_the_control_group():
     assert metrics["converted"]["control"] == pytest.approx(5 / 50)
     assert metrics["revenue"]["difference"] == pytest.approx(40 * (60 / 150 - 5 / 50))
     assert metrics["revenue"]["low"] > 0  # a clear effect: the interval leaves out zero
+
+
+def test_the_ab_test_names_a_winner_only_when_the_interval_leaves_out_zero():
+    bulk_customers(400)
+    variants = {
+        "fi": {"subject": "A", "subject_b": "B", "text": "x", "html": ""},
+        "en": {"subject": "A", "subject_b": "B", "text": "x", "html": ""},
+    }
+    campaign = make_campaign(variants=variants)
+    actions.prepare_audience(campaign)
+    Delivery.objects.filter(campaign=campaign).update(status=DeliveryStatus.SENT)
+    b_rows = list(Delivery.objects.filter(campaign=campaign, arm="b").values_list("pk", flat=True))
+    a_rows = list(Delivery.objects.filter(campaign=campaign, arm="a").values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=b_rows[:20] + a_rows[:18]).update(clicked_at=timezone.now())
+    assert campaign_report(campaign)["ab_test"]["winner"] == "none"
+    Delivery.objects.filter(pk__in=b_rows[:80]).update(clicked_at=timezone.now())
+    test = campaign_report(campaign)["ab_test"]
+    assert test["winner"] == "b" and test["b"]["clicked"] == 80 and test["a"]["clicked"] == 18

@@ -133,3 +133,20 @@ def test_the_pacer_spreads_messages_at_the_configured_rate():
         pacer.wait()
     assert slept == [0.25, 0.25, 0.25, 0.25]
     assert sending.Pacer(0).interval == 0
+
+
+def test_an_ab_test_gives_half_the_mailed_group_subject_b(smtp):
+    bulk_customers(40)
+    variants = {
+        "fi": {"subject": "Alennus {{ first_name }}", "subject_b": "Vain tänään", "text": "Hei", "html": ""},
+        "en": {"subject": "Sale", "subject_b": "Today only", "text": "Hi", "html": ""},
+    }
+    campaign = make_campaign(variants=variants, control_share="0.25")
+    send(campaign, smtp)
+    arms = dict(Delivery.objects.filter(campaign=campaign).values_list("address", "arm"))
+    assert sorted(arms.values()).count("") == 10  # the control group is in no arm
+    assert list(arms.values()).count("b") == 15 and list(arms.values()).count("a") == 15
+    for item in smtp.received:
+        subject = parsed(item)["Subject"]
+        expected_b = arms[item["to"][0]] == "b"
+        assert (subject in ("Vain tänään", "Today only")) == expected_b
