@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-analytics]
                                   [--analytics-customers N] [--skip-mail] [--skip-tickets] [--tickets N]
                                   [--skip-listening]
+                                  [--skip-campaigns] [--campaign-recipients N]
     .venv/bin/python bench/run.py --search-only [--customers N] [--skip-postgres]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
@@ -205,6 +206,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the list benchmark")
     parser.add_argument("--skip-listening", action="store_true",
                         help="skip the listening classifiers' throughput and held-out F1")
+    parser.add_argument("--skip-campaigns", action="store_true", help="skip the campaign send bench")
+    parser.add_argument("--campaign-recipients", type=int, default=100_000, help="campaign bench size")
     parser.add_argument("--search-only", action="store_true", help="time the customer-list search only")
     options = parser.parse_args()
     n = options.customers
@@ -294,6 +297,17 @@ def main() -> None:
         listening = listening_bench.run()
         results["listening"] = {"throughput": listening["throughput"], "targets": listening["targets"]}
         log(f"  {results['listening']}")
+    if not options.skip_campaigns:
+        from bench import campaign_bench
+
+        log(f"campaigns: {options.campaign_recipients:,} messages to a local SMTP server")
+        campaign = campaign_bench.run(options.campaign_recipients)
+        results["campaigns"] = {
+            "sidos_messages_per_second": campaign["sidos"]["messages_per_second"],
+            "reference_messages_per_second": campaign["reference"]["messages_per_second"],
+            "load_at_start": campaign["load_at_start"],
+        }
+        log(f"  {results['campaigns']}")
         checkpoint(results)
     results["load_average"]["end"] = os.getloadavg()
     results["targets"] = targets(results)

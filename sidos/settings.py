@@ -185,6 +185,14 @@ SIDOS_CONTACT_FORM_PER_HOUR = env_int("SIDOS_CONTACT_FORM_PER_HOUR", 5)
 SIDOS_SURVEY_LINK_DAYS = env_int("SIDOS_SURVEY_LINK_DAYS", 30)
 SIDOS_SURVEY_FORM_TOKEN_HOURS = env_int("SIDOS_SURVEY_FORM_TOKEN_HOURS", 12)
 SIDOS_FEEDBACK_FORM_PER_HOUR = env_int("SIDOS_FEEDBACK_FORM_PER_HOUR", 10)
+# Campaigns: sending pace (messages per second, 0 = as fast as the SMTP server takes them), messages per
+# SMTP connection, how long tracking/unsubscribe links work, the opt-in link and the signup form's limit.
+SIDOS_CAMPAIGN_RATE = env_int("SIDOS_CAMPAIGN_RATE", 20)
+SIDOS_CAMPAIGN_BATCH = env_int("SIDOS_CAMPAIGN_BATCH", 100)
+SIDOS_CAMPAIGN_LINK_DAYS = env_int("SIDOS_CAMPAIGN_LINK_DAYS", 365)
+SIDOS_SIGNUP_LINK_HOURS = env_int("SIDOS_SIGNUP_LINK_HOURS", 48)
+SIDOS_SIGNUP_PER_HOUR = env_int("SIDOS_SIGNUP_PER_HOUR", 5)
+SIDOS_SMS_PROVIDER = env_str("SIDOS_SMS_PROVIDER", "console://")  # or file:///path; see campaigns/sms
 
 # Background work: the database backend and `sidos worker` by default; Redis (RQ) to scale out.
 TASK_BACKEND = env_str("SIDOS_TASK_BACKEND", "database")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("analytics/", include("sidos.analytics.urls")),
     path("servicedesk/", include("sidos.servicedesk.urls")),
     path("help/", include("sidos.servicedesk.urls_public")),
+    path("campaigns/", include("sidos.campaigns.urls")),
+    path("c/", include("sidos.campaigns.urls_public")),
     path("portal/", include("sidos.privacy.urls_portal")),
     path("surveys/", include("sidos.surveys.urls")),
     path("feedback/", include("sidos.surveys.urls_public")),

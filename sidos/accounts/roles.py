@@ -38,6 +38,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.view_survey",
         "surveys.send_survey",
         "surveys.export_survey_answers",
+        # Campaigns: segments, campaigns (edit, preview, test, send) and their reports.
+        "campaigns.view_segment",
+        "campaigns.add_segment",
+        "campaigns.change_segment",
+        "campaigns.view_campaign",
+        "campaigns.add_campaign",
+        "campaigns.change_campaign",
+        "campaigns.send_campaign",
     ],
     Role.ANALYST: [
         "customers.view_customer",
@@ -58,7 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_auditentry",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys"]
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns"]
 
 
 def sync_roles(**kwargs) -> None:

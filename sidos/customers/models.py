@@ -39,6 +39,20 @@ def list_index(name: str, *order: str, carry: tuple[str, ...] = ()) -> models.In
 
 
 class CustomerQuerySet(models.QuerySet):
+    def consenting(self, channel: str, purpose: str):
+        """Customers whose latest consent-ledger entry for this channel and purpose grants it.
+
+        The ledger is the truth (not the marketing_email_consent cache): one correlated subquery on
+        the consent_latest index, so it stays a single query inside a campaign's or survey's audience.
+        """
+        latest = (
+            Consent.objects.filter(customer=models.OuterRef("pk"), channel=channel, purpose=purpose)
+            .order_by("-recorded_at", "-id")
+            .values("granted")[:1]
+        )
+        name = f"consent_{channel}_{purpose}"
+        return self.annotate(**{name: models.Subquery(latest)}).filter(**{name: True})
+
     def search(self, query: str):
         from sidos.customers.search import matching
 
