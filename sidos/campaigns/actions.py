@@ -23,6 +23,7 @@ from sidos.campaigns.models import (
     Variant,
 )
 from sidos.campaigns.segments import SegmentError, validate
+from sidos.campaigns.suppression import erased_keys, erased_suppressed
 from sidos.customers.actions import record_consent
 from sidos.customers.models import ConsentChannel, ConsentPurpose, Customer
 from sidos.customers.timeline import add_event
@@ -150,6 +151,8 @@ def prepare_audience(campaign: Campaign, actor=None) -> dict:
         raise CampaignError({"variants": "the campaign has no language variant"})
     members = campaign.segment.customers()
     rows = list(audience.eligible(members).values_list("pk", "email", "language"))
+    erased = erased_suppressed(row[1] for row in rows)
+    rows = [row for row in rows if row[1].strip().lower() not in erased]
     control = audience.draw_control([row[0] for row in rows], campaign.control_share, campaign.seed)
     testing = campaign.variants.exclude(subject_b="").exists()
     arm_b = (
@@ -389,7 +392,10 @@ def confirm_signup(customer: Customer, address: str) -> bool:
         note=address,
         audit_channel="campaign",
     )
-    lifted = Suppression.objects.filter(address=address.lower(), reason=SuppressionReason.UNSUBSCRIBED)
+    # The address may have been unsubscribed by a customer since erased (kept as a keyed hash).
+    lifted = Suppression.objects.filter(
+        address__in=[address.lower(), *erased_keys(address)], reason=SuppressionReason.UNSUBSCRIBED
+    )
     for suppression in lifted:
         audit.record(
             actor,

@@ -30,6 +30,7 @@ from django.utils import timezone
 from sidos.campaigns import actions, audience
 from sidos.campaigns.composing import Composer
 from sidos.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from sidos.campaigns.suppression import erased_suppressed
 from sidos.customers.models import Customer, TimelineEvent
 from sidos.mail.actions import new_message_id
 from sidos.privacy import audit
@@ -93,9 +94,11 @@ def _claim_batch(campaign: Campaign, size: int) -> list[Delivery]:
             "pk", flat=True
         )
     )
+    erased = erased_suppressed(row.address for row in batch)
     ready, skipped = [], []
     for row in batch:
-        (ready if row.customer_id in still and row.customer.email == row.address else skipped).append(row)
+        mailable = row.customer.email == row.address and row.address.lower() not in erased
+        (ready if row.customer_id in still and mailable else skipped).append(row)
     if skipped:
         Delivery.objects.filter(pk__in=[row.pk for row in skipped]).update(status=DeliveryStatus.SKIPPED)
     for row in ready:

@@ -7,6 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from sidos.analytics.models import AnalyticsRun, CustomerScore
+from sidos.campaigns import actions as campaign_actions
+from sidos.campaigns.models import Delivery, DeliveryStatus
+from sidos.campaigns.tests.helpers import make_campaign
 from sidos.customers.actions import merge_customers, record_consent, update_customer
 from sidos.customers.models import Customer
 from sidos.customers.tests.webhelpers import make_customer, make_order
@@ -15,6 +18,9 @@ from sidos.mail.tests.conftest import EML
 from sidos.privacy import actions as privacy_actions
 from sidos.servicedesk.actions import add_note, record_csat, reply, update_ticket
 from sidos.servicedesk.models import Ticket
+from sidos.surveys import actions as survey_actions
+from sidos.surveys.models import Invitation, InvitationStatus, QuestionKind
+from sidos.surveys.tests.builders import full_answers, make_survey
 
 FIRST, LAST = "Zebulon", "Quarrington"
 EMAIL, OLD_EMAIL, DUP_EMAIL = "zebulon.q@example.org", "zq.old@example.net", "zq.dup@example.org"
@@ -57,7 +63,9 @@ def bounce_for(address: str) -> bytes:
 
 def make_full_customer(actor, tmp_path) -> Customer:
     """Zebulon, with a merged duplicate, orders, scores, a mailed ticket with an attachment, a reply,
-    a note, a rating, a bounce, a portal login link, an audited change and a rejected import row."""
+    a note, a rating, a bounce, a portal login link, an audited change, a rejected import row, an
+    answered survey with free text, a confirmed newsletter signup and a campaign mail opened, clicked
+    and unsubscribed from (a suppression)."""
     customer = make_customer(
         first_name=FIRST, last_name=LAST, email=OLD_EMAIL, phone=PHONE_TYPED, street=STREET,
         postal_code="90100", city="Oulu", external_id=EXTERNAL_ID, tags=["vip"],
@@ -81,9 +89,40 @@ def make_full_customer(actor, tmp_path) -> Customer:
     assert ingest_bytes(bounce_for(DUP_EMAIL), source="test") == "ignored"
     privacy_actions.request_login_link(EMAIL, ip="127.0.0.1", link_base="http://testserver/portal/login/")
 
+    add_surveys_and_campaigns(customer)
+
     rejected = tmp_path / "rejected.csv"
     rejected.write_text(f"first_name,last_name,email,phone\n{FIRST},{LAST},{EMAIL},not a phone\n")
     with pytest.raises(SystemExit) as exit_:  # 1: a row was rejected, and reported
         call_command("import-customers", str(rejected), stdout=io.StringIO())
     assert exit_.value.code == 1
     return Customer.objects.get(pk=customer.pk)
+
+
+SURVEY_TEXT = f"Ask for {FIRST} {LAST} at {STREET}, or call {PHONE_TYPED}."
+CLICK_URL = f"https://shop.example.fi/sale?who={EMAIL}"
+
+
+def add_surveys_and_campaigns(customer: Customer) -> None:
+    survey = make_survey("Erasure survey")
+    invitation = Invitation.objects.create(survey=survey, customer=customer, status=InvitationStatus.SENT)
+    survey_actions.submit(
+        survey, full_answers(survey, **{QuestionKind.TEXT: [SURVEY_TEXT]}), language="en", invitation=invitation
+    )
+    pending = make_survey("Later survey")
+    Invitation.objects.create(survey=pending, customer=customer)
+
+    customer.refresh_from_db()
+    campaign_actions.request_signup(customer.email, first_name=FIRST, language="fi")
+    campaign_actions.confirm_signup(customer, customer.email)
+    campaign = make_campaign({"city": ["Oulu"]})
+    assert campaign_actions.prepare_audience(campaign)["eligible"] == 1
+    # As the sender leaves a row it handed to SMTP (sending.py has its own tests with a real server).
+    Delivery.objects.filter(campaign=campaign).update(
+        status=DeliveryStatus.SENT, message_id="<zq-campaign-1@sidos.example>", error=f"greylisted {EMAIL}"
+    )
+    delivery = Delivery.objects.get(campaign=campaign, customer=customer)
+    campaign_actions.record_open(delivery)
+    delivery.refresh_from_db()
+    campaign_actions.record_click(delivery, CLICK_URL)
+    assert campaign_actions.unsubscribe(delivery)  # withdraws the consent and suppresses the address
