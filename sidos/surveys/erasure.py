@@ -6,7 +6,9 @@ survey's NPS would shift the day someone is erased, and the response rate would 
 answered / invited). So invitations and responses move to the anonymous stub, like orders and
 tickets, keeping every figure of the results page. Free-text answers are personal data (people
 write their names, addresses, order numbers, complaints about themselves) and are deleted: the
-results then count one text answer fewer, which is the truth about what is stored.
+results then count one text answer fewer, which is the truth about what is stored. The breakdowns
+by the respondent's current stage and RFM segment move these answers to "former" and "no segment"
+(the stub's), as they would for any customer whose stage changes; totals and trends stay.
 
 The invitations' keys are replaced, so a link already mailed to the person opens nothing, and a
 pending invitation is marked not sent. Public-form answers belong to no customer; a free text there
