@@ -44,7 +44,10 @@ def erase(erasure: Erasure) -> dict[str, int]:
     public_texts = 0
     if erasure.distinctive:
         public_texts, _by_model = (
-            Answer.objects.filter(response__customer__isnull=True).exclude(text="").filter(mentioning).delete()
+            Answer.objects.filter(response__customer__isnull=True)
+            .exclude(text="")
+            .filter(mentioning)
+            .delete()
         )
     return {
         "invitations_kept": len(invitations),

@@ -107,7 +107,10 @@ def add_surveys_and_campaigns(customer: Customer) -> None:
     survey = make_survey("Erasure survey")
     invitation = Invitation.objects.create(survey=survey, customer=customer, status=InvitationStatus.SENT)
     survey_actions.submit(
-        survey, full_answers(survey, **{QuestionKind.TEXT: [SURVEY_TEXT]}), language="en", invitation=invitation
+        survey,
+        full_answers(survey, **{QuestionKind.TEXT: [SURVEY_TEXT]}),
+        language="en",
+        invitation=invitation,
     )
     pending = make_survey("Later survey")
     Invitation.objects.create(survey=pending, customer=customer)
