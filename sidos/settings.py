@@ -200,6 +200,7 @@ SIDOS_SCHEDULE_ANALYTICS = env_str("SIDOS_SCHEDULE_ANALYTICS", "02:30")
 SIDOS_SCHEDULE_SLA = env_str("SIDOS_SCHEDULE_SLA", "5m")
 SIDOS_SCHEDULE_OUTBOX = env_str("SIDOS_SCHEDULE_OUTBOX", "5m")
 SIDOS_SCHEDULE_IMAP = env_str("SIDOS_SCHEDULE_IMAP", "1m")  # only while SIDOS_IMAP_URL is set
+SIDOS_SCHEDULE_LISTENING = env_str("SIDOS_SCHEDULE_LISTENING", "5m")  # polling the network sources
 SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between the scheduler's checks
 
 # Contact-point normalisation: numbers without a country prefix are read in this region.
@@ -224,3 +225,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("SIDOS_LOG_LEVEL", "WARNING")},
 }
 SIDOS_DEFAULT_CURRENCY = env_str("SIDOS_DEFAULT_CURRENCY", "EUR")
+
+# Social listening: the classifier ingest uses (its active trained model when one is stored).
+SIDOS_LISTENING_CLASSIFIER = env_str("SIDOS_LISTENING_CLASSIFIER", "model")

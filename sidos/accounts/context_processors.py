@@ -11,6 +11,7 @@ ROLE_LABELS = {
     Role.AGENT: _("Customer-service agent"),
     Role.MARKETER: _("Marketer"),
     Role.ANALYST: _("Analyst"),
+    Role.WEBCARE: _("Webcare"),
 }
 
 

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     AGENT = "agent", "Customer-service agent"
     MARKETER = "marketer", "Marketer"
     ANALYST = "analyst", "Analyst"
+    WEBCARE = "webcare", "Webcare (social listening)"
 
 
 TOKEN_PREFIX = "sid_"

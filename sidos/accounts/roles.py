@@ -28,6 +28,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.change_faqarticle",
         "servicedesk.view_servicedesk_reports",
     ],
+    # Social listening: the webcare queue, relabelling and linking posts, turning them into tickets.
+    Role.WEBCARE: [
+        "customers.view_customer",
+        "listening.view_post",
+        "listening.work_webcare",
+        "servicedesk.view_ticket",
+        "servicedesk.add_ticket",
+    ],
     Role.MARKETER: [
         "customers.view_customer",
         "customers.export_customer",
@@ -40,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.view_servicedesk_reports",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk"]
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "listening"]
 
 
 def sync_roles(**kwargs) -> None:

@@ -1,0 +1,48 @@
+"""Language, sentiment and topics for a batch of posts: the seams to the pure NLP modules.
+
+The ingest calls these with whole batches, so a model that embeds texts pays its start-up once per batch.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from sidos.listening.classifiers import base
+
+
+@dataclass(frozen=True)
+class Active:
+    classifier: base.Classifier
+    name: str
+    version: str
+
+
+def detect_languages(texts: Sequence[str]) -> list[str]:
+    from sidos.listening import language
+
+    return [str(lang or "") for lang in language.detect_many(texts)]
+
+
+def active_classifier() -> Active:
+    """The active trained model of the configured classifier if there is one, else its shipped state."""
+    from sidos.listening.models import TrainedModel
+
+    name = settings.SIDOS_LISTENING_CLASSIFIER
+    trained = TrainedModel.objects.filter(classifier=name, is_active=True).first()
+    if trained is not None:
+        classifier = type(base.get(name)).load(bytes(trained.state))
+        return Active(classifier, name, trained.version)
+    return Active(base.get(name), name, "shipped")
+
+
+def classify(active: Active, texts: Sequence[str], langs: Sequence[str]) -> list[base.Prediction]:
+    if not texts:
+        return []
+    return active.classifier.predict(list(texts), [lang or None for lang in langs])
+
+
+def topics_for(texts: Sequence[str], langs: Sequence[str]) -> list[list[str]]:
+    from sidos.listening import topics
+
+    return [list(found) for found in topics.topics_many(texts, langs)]
