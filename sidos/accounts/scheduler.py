@@ -47,6 +47,7 @@ JOBS = [
     Job("servicedesk-sla", "sidos.servicedesk.tasks.sla_sweep", "SIDOS_SCHEDULE_SLA"),
     Job("mail-send-due", "sidos.mail.tasks.send_due_outbound", "SIDOS_SCHEDULE_OUTBOX"),
     Job("mail-poll", "sidos.mail.tasks.poll_mailbox", "SIDOS_SCHEDULE_IMAP", needs_setting="SIDOS_IMAP_URL"),
+    Job("listening-poll", "sidos.listening.tasks.poll_sources", "SIDOS_SCHEDULE_LISTENING"),
 ]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-LOYAL_SEGMENTS = {"champions", "loyal", "potential_loyalists"}
+LOYAL_SEGMENTS = {"champions", "loyal", "potential_loyalists", "cant_lose"}
 TOP_DECILES = 9
 
 # The answer is in the post's language; English where we have no text of our own.
