@@ -21,7 +21,7 @@ class Active:
 def detect_languages(texts: Sequence[str]) -> list[str]:
     from sidos.listening import language
 
-    return [str(lang or "") for lang in language.detect_many(texts)]
+    return [detection.lang for detection in language.detect_many(texts)]
 
 
 def active_classifier() -> Active:
