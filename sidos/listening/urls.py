@@ -5,6 +5,7 @@ from sidos.listening import views
 app_name = "listening"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("report/", views.report, name="report"),
     path("posts/<int:pk>/", views.post_detail, name="post"),
     path("posts/<int:pk>/relabel/", views.relabel, name="relabel"),
     path("posts/<int:pk>/link/", views.link, name="link"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from sidos.customers.models import Customer
 from sidos.customers.search import matching
 from sidos.lib.paginator import CappedPaginator
-from sidos.listening import actions, suggest
+from sidos.listening import actions, reports, suggest
 from sidos.listening.forms import LinkForm, QueueFilterForm, RelabelForm
 from sidos.listening.models import Post, Sentiment, WebcareStatus
 from sidos.privacy import audit
@@ -154,3 +154,9 @@ def make_ticket(request, pk: int):
     except actions.ListeningError as error:
         return _refused(request, post, error)
     return _done(request, post, _("Ticket %(reference)s made.") % {"reference": ticket.reference})
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def report(request):
+    return render(request, "listening/report.html", {"rows": reports.response_times(90), "days": 90})

@@ -162,3 +162,25 @@ def test_an_unlinked_author_gets_an_acknowledgement_in_their_language(webcare_cl
     suggestion = webcare_client.get(target.get_absolute_url()).context["suggestion"]
     assert (suggestion.kind, suggestion.lang) == ("acknowledge", "sv")
     assert suggestion.text.startswith("Tack")
+
+
+def test_response_times_are_reported_per_topic(webcare_client, source, client):
+    now = timezone.now()
+    for n, hours in enumerate((1, 3, 5)):
+        post(
+            source,
+            f"a{n}",
+            topics=["cards_and_payments"],
+            posted_at=now - dt.timedelta(hours=10),
+            first_answered_at=now - dt.timedelta(hours=10 - hours),
+            status=WebcareStatus.ANSWERED,
+        )
+    post(
+        source, "w", topics=["cards_and_payments", "fees_and_pricing"], posted_at=now - dt.timedelta(hours=2)
+    )
+    post(source, "old", topics=["fees_and_pricing"], posted_at=now - dt.timedelta(days=200))
+    rows = {row.topic: row for row in webcare_client.get(reverse("listening:report")).context["rows"]}
+    assert (rows["cards_and_payments"].answered, rows["cards_and_payments"].waiting) == (3, 1)
+    assert rows["cards_and_payments"].median == dt.timedelta(hours=3)
+    assert (rows["fees_and_pricing"].answered, rows["fees_and_pricing"].waiting) == (0, 1)
+    assert client.get(reverse("listening:report")).status_code == 302
