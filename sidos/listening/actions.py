@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
-from sidos.customers.models import Customer
-from sidos.customers.timeline import add_event
+from sidos.customers.models import Customer, TimelineEvent
 from sidos.listening import pipeline
 from sidos.listening.connectors.base import PostRecord
 from sidos.listening.models import (
@@ -274,12 +273,20 @@ def _link_reshares(source: Source, originals: dict[str, Post], now, summary: Ing
         reshare.reshare_of = original
         touched[original.pk] = original
     Post.objects.bulk_update(waiting, ["reshare_of"])
+    known = dict(
+        Post.objects.filter(reshare_of__in=list(touched))
+        .order_by()
+        .values_list("reshare_of")
+        .annotate(n=Count("id"))
+        .values_list("reshare_of", "n")
+    )
+    grown = []
     for original in touched.values():
-        known = Post.objects.filter(reshare_of=original).count()
-        if known > original.reshare_count:
-            original.reshare_count = known
-            original.velocity = velocity(original.like_count, known, original.posted_at, now)
-            original.save(update_fields=["reshare_count", "velocity", "updated_at"])
+        if known.get(original.pk, 0) > original.reshare_count:
+            original.reshare_count = known[original.pk]
+            original.velocity = velocity(original.like_count, original.reshare_count, original.posted_at, now)
+            grown.append(original)
+    Post.objects.bulk_update(grown, ["reshare_count", "velocity", "updated_at"])
 
 
 def _customers_by_handle(source: Source, handles: list[str]) -> dict[str, Customer]:
@@ -293,12 +300,12 @@ def _customers_by_handle(source: Source, handles: list[str]) -> dict[str, Custom
 
 
 def _timeline_and_audit(posts: list[Post], summary: IngestSummary) -> None:
+    linked = [post for post in posts if post.customer_id is not None]
+    summary.linked += len(linked)
+    # One INSERT for the batch's timeline events, the same rows add_event() writes one by one.
+    TimelineEvent.objects.bulk_create([_timeline_event(post, post.customer) for post in linked])
     with audit.deferred():
-        for post in posts:
-            if post.customer_id is None:
-                continue
-            summary.linked += 1
-            _post_on_timeline(post, post.customer)
+        for post in linked:
             audit.record(
                 None,
                 AuditAction.UPDATE,
@@ -310,17 +317,21 @@ def _timeline_and_audit(posts: list[Post], summary: IngestSummary) -> None:
             )
 
 
-def _post_on_timeline(post: Post, customer: Customer, actor=None) -> None:
-    add_event(
-        customer,
-        TIMELINE_KIND,
-        f"{post.source.get_kind_display()} · {post.author_handle}: {post.text[:200]}",
+def _timeline_event(post: Post, customer: Customer, actor=None) -> TimelineEvent:
+    return TimelineEvent(
+        customer=customer,
+        kind=TIMELINE_KIND,
+        title=f"{post.source.get_kind_display()} · {post.author_handle}: {post.text[:200]}"[:300],
         detail={"sentiment": post.sentiment, "topics": post.topics, "url": post.url},
         ref_type="listening.post",
         ref_id=post.pk,
-        actor=actor,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
         occurred_at=post.posted_at,
     )
+
+
+def _post_on_timeline(post: Post, customer: Customer, actor=None) -> None:
+    _timeline_event(post, customer, actor).save()
 
 
 def _audit_post(actor, post: Post, summary: str, changes: dict | None = None, channel: str = "web") -> None:

@@ -189,3 +189,27 @@ def test_a_batch_that_fails_is_rolled_back_whole(monkeypatch):
 def test_posted_time_is_kept_timezone_aware():
     actions.ingest_records(make_source(), [record("1", created_at=T0)])
     assert Post.objects.get().posted_at == T0
+
+
+def test_a_batch_costs_the_same_queries_however_many_records_it_holds():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = Customer.objects.create(first_name="A", email="a@example.fi")
+    SocialHandle.objects.create(customer=customer, network=SourceKind.MASTODON, handle="a")
+
+    def queries(prefix: str, n: int) -> int:
+        source = make_source(prefix, SourceKind.MASTODON)
+        records = [record(f"{prefix}{i}", "NEG", author_handle="a" if i % 2 else "b") for i in range(n)]
+        records += [record(f"{prefix}r{i}", reshare_of=f"{prefix}{i}") for i in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            summary = actions.ingest_records(source, records)
+        assert summary.created == n
+        return captured.captured_queries
+
+    few, many = queries("x", 20), queries("y", 200)
+    # Reads are per batch; writes are bulk statements the database driver splits by its parameter limit.
+    assert [q["sql"][:30] for q in few if q["sql"].startswith("SELECT")] == [
+        q["sql"][:30] for q in many if q["sql"].startswith("SELECT")
+    ]
+    assert len(many) < 40  # 400 records, 100 of them linked to a customer
