@@ -33,7 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "listening.view_post",
         "listening.work_webcare",
-        "servicedesk.view_ticket",
+        # Making a ticket of a post, not working the service desk's queues (that is the agent role).
         "servicedesk.add_ticket",
     ],
     Role.MARKETER: [
