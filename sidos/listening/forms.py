@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from sidos.listening.models import Sentiment, Source, WebcareStatus
@@ -12,7 +13,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", _("New")), *WebcareStatus.choices[1:], ("all", _("All"))],
     )
-    topic = forms.CharField(label=_("Topic"), required=False, max_length=50)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
     lang = forms.ChoiceField(
         label=_("Language"),
         required=False,
@@ -30,6 +31,20 @@ class QueueFilterForm(forms.Form):
         label=_("Source"), required=False, queryset=Source.objects.all(), empty_label=_("Any")
     )
     sort = forms.ChoiceField(label=_("Order"), required=False, choices=SORTS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [("", _("Any")), *topic_choices()]
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    """The configured taxonomy's topics, named in the reader's language."""
+    from sidos.listening import topics
+
+    taxonomy = topics.load()
+    lang = (translation.get_language() or "en")[:2]
+    names = {topic.id: topic.label(lang) for topic in taxonomy.topics}
+    return [(topic_id, names.get(topic_id, topic_id)) for topic_id in taxonomy.ids]
 
 
 class RelabelForm(forms.Form):
