@@ -150,23 +150,30 @@ def _store_batch(source: Source, batch, active: pipeline.Active, summary: Ingest
     existing = {
         post.external_id: post for post in Post.objects.filter(source=source, external_id__in=list(by_id))
     }
+    # Originals of this batch's reshares: stored before, stored now (see below), or not seen yet.
     originals_wanted = {r.reshare_of for _w, r, _t in by_id.values() if r.reshare_of}
-    originals = {
-        post.external_id: post
+    originals = {key: existing[key] for key in originals_wanted if key in existing}
+    originals.update(
+        (post.external_id, post)
         for post in Post.objects.filter(source=source, external_id__in=list(originals_wanted - set(by_id)))
-    }
+    )
 
     new: list[tuple[PostRecord, bool]] = []
+    changed: list[Post] = []
     for _position, record, truncated in by_id.values():
         post = existing.get(record.external_id)
         if post is None:
             new.append((record, truncated))
             summary.truncated += truncated
         elif _refresh_counts(post, record, now):
-            post.save(update_fields=["like_count", "reshare_count", "velocity", "updated_at"])
-            summary.updated += 1
+            changed.append(post)
         else:
             summary.unchanged += 1
+    if changed:
+        for post in changed:
+            post.updated_at = now
+        Post.objects.bulk_update(changed, ["like_count", "reshare_count", "velocity", "updated_at"])
+        summary.updated += len(changed)
     if not new:
         return
 
@@ -285,6 +292,7 @@ def _link_reshares(source: Source, originals: dict[str, Post], now, summary: Ing
         if known.get(original.pk, 0) > original.reshare_count:
             original.reshare_count = known[original.pk]
             original.velocity = velocity(original.like_count, original.reshare_count, original.posted_at, now)
+            original.updated_at = now  # bulk_update leaves auto_now fields alone
             grown.append(original)
     Post.objects.bulk_update(grown, ["reshare_count", "velocity", "updated_at"])
 

@@ -117,6 +117,15 @@ def test_a_reshare_seen_before_its_original_is_linked_when_the_original_comes():
     assert Post.objects.get(external_id="r1").reshare_of == original
 
 
+def test_a_reshare_arriving_with_its_stored_original_again_counts_on_it():
+    source = make_source()
+    actions.ingest_records(source, [record("orig", "NEG", like_count=1)])
+    actions.ingest_records(source, [record("orig", "NEG", like_count=2), record("r1", reshare_of="orig")])
+    original = Post.objects.get(external_id="orig")
+    assert (original.like_count, original.reshare_count) == (2, 1)
+    assert Post.objects.get(external_id="r1").reshare_of == original
+
+
 def test_a_reported_reshare_count_is_not_counted_twice():
     source = make_source()
     actions.ingest_records(source, [record("orig", "NEG", reshare_count=5)])
