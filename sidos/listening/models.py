@@ -170,6 +170,8 @@ class TrainedModel(models.Model):
     # The development-set evaluation: {"negative": {precision, recall, f1}, "by_lang": {...}, ...}.
     evaluation = models.JSONField(default=dict)
     is_active = models.BooleanField(default=False)
+    # The class whose load() reads `state` back ("sidos.listening.classifiers.model.ModelClassifier").
+    loader = models.CharField(max_length=200)
     state = models.BinaryField()
     note = models.CharField(max_length=300, blank=True)
 

@@ -5,8 +5,10 @@ The ingest calls these with whole batches, so a model that embeds texts pays its
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from sidos.listening.classifiers import base
 
@@ -29,11 +31,20 @@ def active_classifier() -> Active:
     from sidos.listening.models import TrainedModel
 
     name = settings.SIDOS_LISTENING_CLASSIFIER
-    trained = TrainedModel.objects.filter(classifier=name, is_active=True).first()
-    if trained is not None:
-        classifier = type(base.get(name)).load(bytes(trained.state))
-        return Active(classifier, name, trained.version)
-    return Active(base.get(name), name, "shipped")
+    trained = TrainedModel.objects.filter(classifier=name, is_active=True).defer("state").first()
+    if trained is None:
+        return Active(base.get(name), name, "shipped")
+    return Active(_load_trained(trained.pk, trained.loader), name, trained.version)
+
+
+# A trained model never changes once stored, so its loaded form is kept per process (a poll every few
+# minutes and a file in chunks of 500 would otherwise read and unpickle it each time).
+@lru_cache(maxsize=4)
+def _load_trained(pk: int, loader: str) -> base.Classifier:
+    from sidos.listening.models import TrainedModel
+
+    state = TrainedModel.objects.values_list("state", flat=True).get(pk=pk)
+    return import_string(loader).load(bytes(state))
 
 
 def classify(active: Active, texts: Sequence[str], langs: Sequence[str]) -> list[base.Prediction]:

@@ -74,7 +74,7 @@ def retrain(
         from sidos.listening import training
 
         train = train or training.train
-        evaluate = evaluate or training.evaluate_dev
+        evaluate = evaluate or training.evaluate_on_devset
     name = settings.SIDOS_LISTENING_CLASSIFIER
     examples = corrections_as_examples()
     classifier, evaluation = train(examples)
@@ -95,9 +95,10 @@ def retrain(
         )
     stored = actions.store_trained(
         name,
+        f"{type(classifier).__module__}.{type(classifier).__qualname__}",
         classifier.dump(),
         evaluation,
-        examples=int(evaluation.get("train_examples") or 0),
+        examples=int((evaluation.get("trained_on") or {}).get("examples") or 0),
         corrections=len(examples),
         activate=better or force,
         note=reason,

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from sidos.customers.models import Customer, TimelineEvent
-from sidos.listening import actions
+from sidos.listening import actions, pipeline
 from sidos.listening.models import MAX_TEXT_CHARS, Post, Sentiment, SocialHandle, SourceKind, WebcareStatus
 from sidos.listening.tests.helpers import T0, make_source, record
 from sidos.listening.validation import InvalidRecord
@@ -176,7 +176,7 @@ def test_a_handle_on_another_network_does_not_link():
 def test_a_batch_that_fails_is_rolled_back_whole(monkeypatch):
     source = make_source()
     calls = {"n": 0}
-    real = actions.pipeline.topics_for
+    real = pipeline.topics_for
 
     def fail_second_batch(texts, langs):
         calls["n"] += 1
@@ -184,13 +184,13 @@ def test_a_batch_that_fails_is_rolled_back_whole(monkeypatch):
             raise RuntimeError("classifier crashed")
         return real(texts, langs)
 
-    monkeypatch.setattr(actions.pipeline, "topics_for", fail_second_batch)
+    monkeypatch.setattr(pipeline, "topics_for", fail_second_batch)
     records = [record(str(n)) for n in range(actions.BATCH_SIZE + 10)]
     with pytest.raises(RuntimeError):
         actions.ingest_records(source, records)
     # The first batch is stored; nothing of the second. Running again finishes the job.
     assert Post.objects.count() == actions.BATCH_SIZE
-    monkeypatch.setattr(actions.pipeline, "topics_for", real)
+    monkeypatch.setattr(pipeline, "topics_for", real)
     summary = actions.ingest_records(source, records)
     assert (summary.created, summary.unchanged) == (10, actions.BATCH_SIZE)
 
