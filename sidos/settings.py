@@ -228,3 +228,5 @@ SIDOS_DEFAULT_CURRENCY = env_str("SIDOS_DEFAULT_CURRENCY", "EUR")
 
 # Social listening: the classifier ingest uses (its active trained model when one is stored).
 SIDOS_LISTENING_CLASSIFIER = env_str("SIDOS_LISTENING_CLASSIFIER", "model")
+# A JSON taxonomy file for social listening; empty: the shipped banking one (sidos/listening/topics.py).
+SIDOS_LISTENING_TAXONOMY = env_str("SIDOS_LISTENING_TAXONOMY", "")
