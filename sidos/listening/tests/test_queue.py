@@ -118,3 +118,16 @@ def test_post_text_and_handles_are_escaped(webcare_client):
         assert "<b>@evil</b>" not in body
         assert "<i>topic</i>" not in body
         assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in body
+
+
+def test_the_queue_and_a_post_speak_finnish(webcare_client):
+    customer = Customer.objects.create(first_name="Maija", email="maija@example.fi")
+    target = post(make_source(), "1", customer=customer, lang="fi")
+    queue = webcare_client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "Webcare-jono" in queue
+    assert "Nopeimmin leviävät ensin" in queue
+    assert "1 kielteinen julkaisu" in queue
+    page = webcare_client.get(target.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "Ehdotettu vastaus" in page
+    assert "Satunnainen asiakas: tarjoa konkreettinen hyvitys." in page
+    assert "Tee tiketti" in page
