@@ -26,11 +26,11 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     return [detection.lang for detection in language.detect_many(texts)]
 
 
-def active_classifier() -> Active:
-    """The active trained model of the configured classifier if there is one, else its shipped state."""
+def active_classifier(name: str = "") -> Active:
+    """The active trained model of the classifier (default: the configured one), else its shipped state."""
     from sidos.listening.models import TrainedModel
 
-    name = settings.SIDOS_LISTENING_CLASSIFIER
+    name = name or settings.SIDOS_LISTENING_CLASSIFIER
     trained = TrainedModel.objects.filter(classifier=name, is_active=True).defer("state").first()
     if trained is None:
         return Active(base.get(name), name, "shipped")

@@ -75,12 +75,13 @@ def retrain(
 
         train = train or training.train
         evaluate = evaluate or training.evaluate_on_devset
-    name = settings.SIDOS_LISTENING_CLASSIFIER
     examples = corrections_as_examples()
     classifier, evaluation = train(examples)
+    # Stored under the trained classifier's own name; ingest uses it while that is the configured one.
+    name = getattr(classifier, "name", "") or settings.SIDOS_LISTENING_CLASSIFIER
     # The active one (a stored model, or the shipped state when none is) is measured again now, on the
     # same development set, so that the comparison is fair even if the set has changed since.
-    active_evaluation = evaluate(pipeline.active_classifier().classifier)
+    active_evaluation = evaluate(pipeline.active_classifier(name).classifier)
     better = f1(evaluation) >= f1(active_evaluation)
     if better:
         reason = (
