@@ -28,14 +28,14 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 # Chosen on the development set and the training data only (see bench/results for the figures).
-L2 = 1.0
-CORRECTION_WEIGHT = 4.0  # an agent's correction is in-domain, the shipped sentences are reviews
+L2 = 1000.0  # strong: the training sentences are reviews, the posts are not (devset F1 0.58 at 100)
+CORRECTION_WEIGHT = 20.0  # an agent's correction is an in-domain post; the shipped sentences are reviews
 
 
 def shipped_examples() -> list[Example]:
     """The shipped training data (data/train.jsonl): English sentences labelled by people."""
     path = resources.files("sidos.listening") / "data" / "train.jsonl"
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in path.read_text("utf-8").split("\n") if line.strip()]
     return [Example(r["text"], r["label"], r.get("lang")) for r in rows]
 
 
