@@ -102,4 +102,9 @@ def test_an_unreadable_file_does_nothing_and_exits_2(tmp_path):
     status, summary, _err = run_command("listening-ingest", str(path))
     assert status == 2
     assert "text" in summary["error"]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    status, summary, _err = run_command("listening-ingest", str(empty))
+    assert status == 2
+    assert "no records" in summary["error"]
     assert Post.objects.count() == 0

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 self._fail(options, f"{path}: {error}")
             except LookupError as error:  # no classifier installed under the configured name
                 self._fail(options, str(error))
+        if not summary.records:
+            self._fail(options, f"{path}: no records in the file")
         for problem in summary.problems[:20]:
             self.stderr.write(problem)
         if len(summary.problems) > 20:
