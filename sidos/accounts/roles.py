@@ -31,6 +31,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_datasubjectrequest",
         "privacy.add_datasubjectrequest",
     ],
+    # Social listening: the webcare queue, relabelling and linking posts, turning them into tickets.
+    Role.WEBCARE: [
+        "customers.view_customer",
+        "listening.view_post",
+        "listening.work_webcare",
+        # Making a ticket of a post, not working the service desk's queues (that is the agent role).
+        "servicedesk.add_ticket",
+    ],
     Role.MARKETER: [
         "customers.view_customer",
         "customers.export_customer",
@@ -66,7 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_auditentry",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns"]
+SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns", "listening"]
 
 
 def sync_roles(**kwargs) -> None:
