@@ -74,7 +74,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_auditentry",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns", "listening"]
+SIDOS_APPS = [
+    "accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns", "listening",
+]
 
 
 def sync_roles(**kwargs) -> None:
