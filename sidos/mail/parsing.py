@@ -16,8 +16,8 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 from django.conf import settings
 from django.utils import timezone
 
+from sidos.lib.htmltext import html_to_text
 from sidos.mail.charsets import decode_bytes, decode_surrogates
-from sidos.mail.htmltext import html_to_text
 
 
 @dataclass(frozen=True)
