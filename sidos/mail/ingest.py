@@ -26,6 +26,15 @@ log = logging.getLogger(__name__)
 OUTCOMES = ("created", "threaded", "ignored", "failed")
 
 
+class DuplicateMessage(Exception):
+    """A handler's answer for a message it already holds under this Message-ID.
+
+    The classification's duplicate check reads committed rows only: two ingests of one message at the
+    same instant both pass it, and the handler's unique constraint is what stops the second. The
+    handler turns that IntegrityError into this, and the message is recorded as an ignored duplicate.
+    """
+
+
 class Summary(Counter):
     def as_dict(self) -> dict:
         return {outcome: self.get(outcome, 0) for outcome in OUTCOMES}
@@ -102,6 +111,10 @@ def _process(row: InboundMessage, reading: Reading | None, error: str, handler) 
             outcome = handler(replace(parsed, inbound_id=row.pk))
         if outcome not in ("created", "threaded"):
             raise ValueError(f"handler returned {outcome!r}, not 'created' or 'threaded'")
+    except DuplicateMessage as duplicate:
+        detail = "\n".join(filter(None, [str(duplicate), notes]))
+        actions.finish_inbound(row, InboundStatus.IGNORED, InboundReason.DUPLICATE, detail)
+        return "ignored"
     except Exception as error:
         log.warning("inbound handler failed for %s: %s", row.message_id, error)
         detail = f"{type(error).__name__}: {error}"
