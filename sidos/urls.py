@@ -8,6 +8,7 @@ urlpatterns = [
     path("orders/", include("sidos.orders.urls")),
     path("analytics/", include("sidos.analytics.urls")),
     path("servicedesk/", include("sidos.servicedesk.urls")),
+    path("mail/", include("sidos.mail.urls")),
     path("help/", include("sidos.servicedesk.urls_public")),
     path("portal/", include("sidos.privacy.urls_portal")),
     path("accounts/", include("sidos.accounts.urls")),

@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.add_faqarticle",
         "servicedesk.change_faqarticle",
         "servicedesk.view_servicedesk_reports",
+        # Mail that ingest could not turn into a ticket: agents read it, re-run it or discard it.
+        "mail.manage_quarantine",
     ],
     Role.MARKETER: [
         "customers.view_customer",
@@ -40,7 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.view_servicedesk_reports",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk"]
+SIDOS_APPS = ["accounts", "customers", "mail", "orders", "privacy", "servicedesk"]
 
 
 def sync_roles(**kwargs) -> None:

@@ -286,6 +286,26 @@ def record_delivery_reports(row: InboundMessage, reports) -> None:
     )
 
 
+@transaction.atomic
+def discard_inbound(actor, pk: int) -> bool:
+    """Staff decided a quarantined message needs no ticket. The raw bytes stay, for the record."""
+    row = InboundMessage.objects.select_for_update().filter(pk=pk, status=InboundStatus.FAILED).first()
+    if row is None:
+        return False
+    earlier = f"{row.get_reason_display()}: {row.detail}".strip()
+    finish_inbound(
+        row, InboundStatus.IGNORED, InboundReason.DISCARDED, f"discarded by {actor.get_username()}\n{earlier}"
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        "mail.inbound",
+        row.pk,
+        summary=f"discarded quarantined mail {row.message_id}"[:300],
+    )
+    return True
+
+
 def quarantine_unstored(*, raw: bytes, source: str, message_id: str, error: str) -> InboundMessage:
     """Last resort when processing broke before the message row committed (a database error)."""
     with transaction.atomic():

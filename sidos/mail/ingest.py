@@ -20,6 +20,7 @@ from sidos.mail.classify import classify
 from sidos.mail.models import InboundMessage, InboundReason, InboundStatus
 from sidos.mail.parsing import Reading, generated_message_id, read_message
 from sidos.privacy import audit
+from sidos.privacy.models import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -148,3 +149,12 @@ def retry_one(pk: int, *, handler=None) -> str:
             row.subject = reading.parsed.subject[:500]
             row.save(update_fields=["message_id", "from_address", "subject"])
         return _process(row, reading, error, handler or inbound_handler())
+
+
+def reprocess(actor, pk: int, *, handler=None) -> str:
+    """A staff member's "process again" for one quarantined message, audited with its outcome."""
+    outcome = retry_one(pk, handler=handler)
+    audit.record(
+        actor, AuditAction.UPDATE, "mail.inbound", pk, summary=f"re-processed quarantined mail: {outcome}"
+    )
+    return outcome
