@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sidos.mail.parsing import read_message, sanitise_filename
+from sidos.mail.tests.conftest import EML
 
 
 def parsed(eml, name):
@@ -162,3 +163,28 @@ def test_a_multipart_whose_boundary_is_missing_keeps_its_text():
         b"Hei, laskussa on virhe.\r\n"
     )
     assert "laskussa on virhe" in read_message(raw).parsed.text
+
+
+EVERY_EML = sorted(path.name for path in EML.glob("*.eml") if path.name != "not_a_message.eml")
+
+
+@pytest.mark.parametrize("name", EVERY_EML)
+def test_the_memoised_default_policy_reads_every_message_as_policy_default_does(eml, monkeypatch, name):
+    from email import policy
+
+    from sidos.mail import parsing
+
+    received = datetime(2024, 12, 1, tzinfo=UTC)
+    memoised = read_message(eml(name), received_at=received)
+    monkeypatch.setattr(parsing, "MAIL_POLICY", policy.default)
+    plain = read_message(eml(name), received_at=received)
+    assert memoised.parsed == plain.parsed and memoised.notes == plain.notes
+
+
+def test_messages_are_parsed_with_the_default_policy_not_compat32(eml):
+    from email.policy import EmailPolicy
+
+    reading = read_message(eml("attachments.eml"))
+    assert isinstance(reading.message.policy, EmailPolicy)
+    # Its header objects, e.g. MIME parameters already decoded
+    assert reading.message["Content-Type"].content_type == "multipart/mixed"
