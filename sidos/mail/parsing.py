@@ -18,6 +18,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils import timezone
 
+from sidos.mail import tnef
 from sidos.mail.charsets import decode_bytes, decode_surrogates
 from sidos.mail.htmltext import html_to_text
 
@@ -257,6 +258,22 @@ def _attachment_bytes(part: Message) -> bytes:
     return content
 
 
+def _tnef_files(
+    name: str, content_type: str, content: bytes, notes: list[str]
+) -> list[tuple[str, str, bytes]]:
+    """The files inside a winmail.dat, or the winmail.dat itself when it holds none we can take."""
+    try:
+        inside = tnef.files_in(content)
+    except ValueError as error:
+        notes.append(f"{name or 'winmail.dat'} kept as it is: {error}")
+        return [(name, content_type, content)]
+    if not inside:
+        notes.append(f"{name or 'winmail.dat'} kept as it is: it holds no files")
+        return [(name, content_type, content)]
+    notes.append(f"{name or 'winmail.dat'} decoded into {len(inside)} file(s)")
+    return inside
+
+
 def generated_message_id(raw: bytes) -> str:
     return f"sidos-{hashlib.sha256(raw).hexdigest()[:32]}@generated.invalid"
 
@@ -302,11 +319,15 @@ def read_message(raw: bytes, *, received_at: datetime | None = None) -> Reading:
             continue
         content = _attachment_bytes(leaf)
         name = _filename_param(leaf) or ("message.eml" if content_type == "message/rfc822" else "")
-        filename = sanitise_filename(name, content_type, len(attachments) + 1)
-        if len(content) > max_bytes:
-            notes.append(f"attachment {filename!r} dropped: {len(content)} bytes > limit {max_bytes}")
-            continue
-        attachments.append(Attachment(filename=filename, content_type=content_type, content=content))
+        files = [(name, content_type, content)]
+        if tnef.is_tnef(content_type, name):
+            files = _tnef_files(name, content_type, content, notes)
+        for name, content_type, content in files:
+            filename = sanitise_filename(name, content_type, len(attachments) + 1)
+            if len(content) > max_bytes:
+                notes.append(f"attachment {filename!r} dropped: {len(content)} bytes > limit {max_bytes}")
+                continue
+            attachments.append(Attachment(filename=filename, content_type=content_type, content=content))
 
     sender = _addresses(message, "From")
     from_name, from_address = sender[0] if sender else ("", "")
