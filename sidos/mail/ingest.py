@@ -59,7 +59,12 @@ def bulk(handler) -> Iterator[None]:
 
 def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
     """Take one message; returns 'created', 'threaded', 'ignored' or 'failed'."""
-    handler = handler or inbound_handler()
+    outcome = _ingest(raw, source, handler or inbound_handler())
+    actions.drain_if_waiting()  # in a bulk run: acknowledgements queued a while ago go out now
+    return outcome
+
+
+def _ingest(raw: bytes, source: str, handler) -> str:
     reading, error = _read(raw)
     try:
         # The message's audit entries go in one INSERT, just before the commit.
