@@ -51,7 +51,11 @@ def loop_token() -> str:
     return f"{mail_domain()};{digest[:16]}"
 
 
+MESSAGE_ID_MARK = ".sidos@"
+
+
 def new_message_id() -> str:
+    # make_msgid puts the idstring right before the "@": every Message-ID we send contains MESSAGE_ID_MARK.
     return make_msgid(idstring="sidos", domain=mail_domain()).strip("<>")
 
 
