@@ -136,3 +136,13 @@ def test_discarding_keeps_the_bytes_and_names_who(agent_client, agent, quarantin
 def test_get_cannot_change_anything(agent_client, quarantined):
     for name in ("mail:quarantine_reprocess", "mail:quarantine_discard"):
         assert agent_client.get(reverse(name, args=[quarantined.pk])).status_code == 405
+
+
+def test_the_page_speaks_finnish(agent_client, quarantined):
+    from django.conf import settings
+
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    page = agent_client.get(reverse("mail:quarantine")).content.decode()
+    assert "Postin karanteeni" in page and "1 viesti jäi käsittelemättä" in page
+    detail = agent_client.get(reverse("mail:quarantine_detail", args=[quarantined.pk])).content.decode()
+    assert "Käsittele uudelleen" in detail and "Lataa alkuperäinen viesti" in detail

@@ -136,3 +136,13 @@ def test_uploads_and_downloads_check_the_role_and_the_queue(api_client_for, agen
     assert api.post(f"{URL}/{hidden.pk}/reply/multipart", {"text": "n"}).status_code == 404
     other = TicketAttachment.objects.get()
     assert api.get(f"{URL}/{hidden.pk}/attachments/{other.pk}").status_code == 404  # not that ticket's file
+
+
+def test_the_type_error_is_in_finnish_too():
+    from django.utils import translation
+
+    from sidos.servicedesk.uploads import Upload, clean_uploads
+
+    with translation.override("fi"):
+        _cleaned, errors = clean_uploads([Upload("lasku.exe", 3, lambda: b"MZ!")])
+    assert errors == ["lasku.exe: .exe-tyyppisiä tiedostoja ei voi liittää (ne käynnistyvät avattaessa)."]
