@@ -186,7 +186,7 @@ def test_messages_are_parsed_with_the_default_policy_not_compat32(eml):
 
     reading = read_message(eml("attachments.eml"))
     assert isinstance(reading.message.policy, EmailPolicy)
-    # Its header objects, e.g. MIME parameters already decoded
+    # header objects, not the plain strings compat32 hands back
     assert reading.message["Content-Type"].content_type == "multipart/mixed"
 
 
