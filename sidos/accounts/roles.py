@@ -30,6 +30,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # An agent takes a customer's privacy request on the phone; only a privacy officer decides it.
         "privacy.view_datasubjectrequest",
         "privacy.add_datasubjectrequest",
+        # Mail that ingest could not turn into a ticket: agents read it, re-run it or discard it.
+        "mail.manage_quarantine",
     ],
     # Social listening: the webcare queue, relabelling and linking posts, turning them into tickets.
     Role.WEBCARE: [
@@ -75,7 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 SIDOS_APPS = [
-    "accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns", "listening",
+    "accounts", "customers", "mail", "orders", "privacy", "servicedesk", "surveys", "campaigns", "listening",
 ]
 
 
