@@ -281,10 +281,13 @@ def markdown(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--tag", default="", help="appended to the result file names (keeps earlier runs)")
     options = parser.parse_args()
     results = run(options.messages)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"mail-ingest-{dt.datetime.now(dt.UTC):%Y-%m-%d}-{results['machine']['hostname']}"
+    if options.tag:
+        stem = stem.with_name(f"{stem.name}-{options.tag}")
     stem.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
     stem.with_suffix(".json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -215,6 +215,7 @@ SIDOS_SCHEDULE_SLA = env_str("SIDOS_SCHEDULE_SLA", "5m")
 SIDOS_SCHEDULE_OUTBOX = env_str("SIDOS_SCHEDULE_OUTBOX", "5m")
 SIDOS_SCHEDULE_IMAP = env_str("SIDOS_SCHEDULE_IMAP", "1m")  # only while SIDOS_IMAP_URL is set
 SIDOS_SCHEDULE_SURVEYS = env_str("SIDOS_SCHEDULE_SURVEYS", "15m")  # triggered and delayed survey invitations
+SIDOS_SCHEDULE_LISTENING = env_str("SIDOS_SCHEDULE_LISTENING", "5m")  # polling the network sources
 SIDOS_SCHEDULER_TICK = env_int("SIDOS_SCHEDULER_TICK", 15)  # seconds between the scheduler's checks
 SIDOS_SCHEDULE_RETENTION = env_str("SIDOS_SCHEDULE_RETENTION", "04:30")
 
@@ -252,5 +253,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("SIDOS_LOG_LEVEL", "WARNING")},
 }
 SIDOS_DEFAULT_CURRENCY = env_str("SIDOS_DEFAULT_CURRENCY", "EUR")
+
+# Social listening: the classifier ingest uses (its active trained model when one is stored).
+SIDOS_LISTENING_CLASSIFIER = env_str("SIDOS_LISTENING_CLASSIFIER", "model")
 # A JSON taxonomy file for social listening; empty: the shipped banking one (sidos/listening/topics.py).
 SIDOS_LISTENING_TAXONOMY = env_str("SIDOS_LISTENING_TAXONOMY", "")

@@ -8,6 +8,8 @@ urlpatterns = [
     path("orders/", include("sidos.orders.urls")),
     path("analytics/", include("sidos.analytics.urls")),
     path("servicedesk/", include("sidos.servicedesk.urls")),
+    path("listening/", include("sidos.listening.urls")),
+    path("mail/", include("sidos.mail.urls")),
     path("help/", include("sidos.servicedesk.urls_public")),
     path("campaigns/", include("sidos.campaigns.urls")),
     path("c/", include("sidos.campaigns.urls_public")),

@@ -12,6 +12,7 @@ ROLE_LABELS = {
     Role.MARKETER: _("Marketer"),
     Role.ANALYST: _("Analyst"),
     Role.PRIVACY_OFFICER: _("Privacy officer"),
+    Role.WEBCARE: _("Webcare"),
 }
 
 

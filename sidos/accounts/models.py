@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     MARKETER = "marketer", "Marketer"
     ANALYST = "analyst", "Analyst"
     PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    WEBCARE = "webcare", "Webcare (social listening)"
 
 
 TOKEN_PREFIX = "sid_"

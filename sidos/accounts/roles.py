@@ -30,6 +30,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # An agent takes a customer's privacy request on the phone; only a privacy officer decides it.
         "privacy.view_datasubjectrequest",
         "privacy.add_datasubjectrequest",
+        # Mail that ingest could not turn into a ticket: agents read it, re-run it or discard it.
+        "mail.manage_quarantine",
+    ],
+    # Social listening: the webcare queue, relabelling and linking posts, turning them into tickets.
+    Role.WEBCARE: [
+        "customers.view_customer",
+        "listening.view_post",
+        "listening.work_webcare",
+        # Making a ticket of a post, not working the service desk's queues (that is the agent role).
+        "servicedesk.add_ticket",
     ],
     Role.MARKETER: [
         "customers.view_customer",
@@ -66,7 +76,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_auditentry",
     ],
 }
-SIDOS_APPS = ["accounts", "customers", "orders", "privacy", "servicedesk", "surveys", "campaigns"]
+SIDOS_APPS = [
+    "accounts", "customers", "mail", "orders", "privacy", "servicedesk", "surveys", "campaigns", "listening",
+]
 
 
 def sync_roles(**kwargs) -> None:

@@ -49,6 +49,7 @@ JOBS = [
     Job("surveys-send-due", "sidos.surveys.tasks.send_due_invitations", "SIDOS_SCHEDULE_SURVEYS"),
     Job("retention-run", "sidos.privacy.tasks.apply_retention", "SIDOS_SCHEDULE_RETENTION"),
     Job("mail-poll", "sidos.mail.tasks.poll_mailbox", "SIDOS_SCHEDULE_IMAP", needs_setting="SIDOS_IMAP_URL"),
+    Job("listening-poll", "sidos.listening.tasks.poll_sources", "SIDOS_SCHEDULE_LISTENING"),
 ]
 
 

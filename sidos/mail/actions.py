@@ -1,6 +1,7 @@
 """Every change to mail data: the outbox, send attempts, received messages and their outcome."""
 
 import hashlib
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,9 +29,13 @@ from sidos.privacy.models import AuditAction
 
 # Header that marks mail we sent, so that it coming back (a forward rule, a misconfigured alias) is a loop.
 LOOP_HEADER = "X-Sidos-Loop"
-# Inside batched_sending(): [queued since the last drain was enqueued, queued in all].
-_batch: ContextVar[list[int] | None] = ContextVar("mail_batched_sending", default=None)
+# Inside batched_sending(): how many queued since the last drain, when the oldest of them was, and in all.
+_batch: ContextVar[dict | None] = ContextVar("mail_batched_sending", default=None)
 DRAIN_EVERY = 100
+# And at least this often (seconds): a run slowed by large messages or a busy database must not hold
+# the first customers' acknowledgements until the hundredth message is in.
+DRAIN_AFTER = 1.0
+_clock = time.monotonic
 
 
 def mail_domain() -> str:
@@ -46,7 +51,11 @@ def loop_token() -> str:
     return f"{mail_domain()};{digest[:16]}"
 
 
+MESSAGE_ID_MARK = ".sidos@"
+
+
 def new_message_id() -> str:
+    # make_msgid puts the idstring right before the "@": every Message-ID we send contains MESSAGE_ID_MARK.
     return make_msgid(idstring="sidos", domain=mail_domain()).strip("<>")
 
 
@@ -58,18 +67,19 @@ def _clean_id(value: str | None) -> str | None:
 
 @contextmanager
 def batched_sending() -> Iterator[None]:
-    """Queue mail without a send task per message; one outbox-draining task per DRAIN_EVERY messages.
+    """Queue mail without a send task per message; one outbox-draining task per DRAIN_EVERY messages,
+    or sooner once the oldest undrained one has waited DRAIN_AFTER seconds.
 
     For bulk work (an ingest run acknowledging thousands of tickets): a task row per message was a
     statement and a millisecond of Python each. The drain task (send_due_outbound) sends every due,
     committed message, so one per batch covers them. On exit one more drain runs if anything was
     queued at all: a batch's drain registered in a transaction that rolled back never ran.
     """
-    token = _batch.set([0, 0])
+    token = _batch.set({"pending": 0, "oldest": None, "total": 0})
     try:
         yield
     finally:
-        queued = _batch.get()[1]
+        queued = _batch.get()["total"]
         _batch.reset(token)
         if queued:
             _enqueue_drain()
@@ -81,6 +91,22 @@ def _enqueue_drain() -> None:
     transaction.on_commit(send_due_outbound.enqueue)
 
 
+def _drain(batch: dict) -> None:
+    batch["pending"], batch["oldest"] = 0, None
+    _enqueue_drain()
+
+
+def drain_if_waiting() -> None:
+    """Between the messages of a batched run: drain what has waited DRAIN_AFTER already.
+
+    For the gaps in which nothing new is queued (replies need no acknowledgement). Called outside a
+    transaction, the drain is enqueued at once.
+    """
+    batch = _batch.get()
+    if batch and batch["pending"] and _clock() - batch["oldest"] >= DRAIN_AFTER:
+        _drain(batch)
+
+
 def _schedule_send(message_id: int) -> None:
     batch = _batch.get()
     if batch is None:
@@ -88,11 +114,13 @@ def _schedule_send(message_id: int) -> None:
 
         transaction.on_commit(lambda: send_outbound.enqueue(message_id))
         return
-    batch[0] += 1
-    batch[1] += 1
-    if batch[0] >= DRAIN_EVERY:
-        batch[0] = 0
-        _enqueue_drain()
+    now = _clock()
+    batch["pending"] += 1
+    batch["total"] += 1
+    if batch["oldest"] is None:
+        batch["oldest"] = now
+    if batch["pending"] >= DRAIN_EVERY or now - batch["oldest"] >= DRAIN_AFTER:
+        _drain(batch)
 
 
 def queue_outbound(
@@ -284,6 +312,26 @@ def record_delivery_reports(row: InboundMessage, reports) -> None:
             for report in reports
         ]
     )
+
+
+@transaction.atomic
+def discard_inbound(actor, pk: int) -> bool:
+    """Staff decided a quarantined message needs no ticket. The raw bytes stay, for the record."""
+    row = InboundMessage.objects.select_for_update().filter(pk=pk, status=InboundStatus.FAILED).first()
+    if row is None:
+        return False
+    earlier = f"{row.get_reason_display()}: {row.detail}".strip()
+    finish_inbound(
+        row, InboundStatus.IGNORED, InboundReason.DISCARDED, f"discarded by {actor.get_username()}\n{earlier}"
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        "mail.inbound",
+        row.pk,
+        summary=f"discarded quarantined mail {row.message_id}"[:300],
+    )
+    return True
 
 
 def quarantine_unstored(*, raw: bytes, source: str, message_id: str, error: str) -> InboundMessage:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from sidos.mail import dsn
-from sidos.mail.actions import LOOP_HEADER, loop_token
+from sidos.mail.actions import LOOP_HEADER, MESSAGE_ID_MARK, loop_token
 from sidos.mail.models import InboundMessage, InboundReason, InboundStatus, OutboundMessage
 from sidos.mail.parsing import Reading
 
@@ -73,7 +73,9 @@ def _loop(reading: Reading) -> Verdict | None:
     hops = reading.header_count("Received")
     if hops > getattr(settings, "SIDOS_MAIL_MAX_RECEIVED", MAX_RECEIVED):
         return Verdict(InboundReason.LOOP, f"{hops} Received headers")
-    if OutboundMessage.objects.filter(message_id=reading.parsed.message_id).exists():
+    # Only an ID of the shape we generate can be one of ours: other mail (nearly all) skips the query.
+    message_id = reading.parsed.message_id
+    if MESSAGE_ID_MARK in message_id and OutboundMessage.objects.filter(message_id=message_id).exists():
         return Verdict(InboundReason.LOOP, "Message-ID is one of our outgoing messages")
     return None
 

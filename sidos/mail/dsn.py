@@ -5,10 +5,10 @@ import email
 import quopri
 import re
 from dataclasses import dataclass
-from email import policy
 from email.message import Message
 
 from sidos.mail.charsets import decode_surrogates
+from sidos.mail.parsing import MAIL_POLICY
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _field_blocks(part: Message) -> list[dict[str, str]]:
         text = raw.decode("utf-8", errors="replace")
         blocks = []
         for chunk in re.split(r"\r?\n\s*\r?\n", text):
-            fields = email.message_from_string(chunk.strip() + "\n", policy=policy.compat32)
+            fields = email.message_from_string(chunk.strip() + "\n", policy=MAIL_POLICY)
             if len(fields):
                 blocks.append({key.lower(): str(value) for key, value in fields.items()})
     return blocks
@@ -70,7 +70,7 @@ def _original_message_id(report: Message) -> str:
             headers = inner[0] if isinstance(inner, list) and inner else None
         elif content_type == "text/rfc822-headers":
             raw = part.get_payload(decode=True) or b""
-            headers = email.message_from_bytes(raw, policy=policy.compat32)
+            headers = email.message_from_bytes(raw, policy=MAIL_POLICY)
         if headers is not None:
             found = re.search(r"<([^<>\s]+)>", str(headers.get("Message-ID", "")))
             if found:

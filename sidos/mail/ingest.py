@@ -20,10 +20,20 @@ from sidos.mail.classify import classify
 from sidos.mail.models import InboundMessage, InboundReason, InboundStatus
 from sidos.mail.parsing import Reading, generated_message_id, read_message
 from sidos.privacy import audit
+from sidos.privacy.models import AuditAction
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("created", "threaded", "ignored", "failed")
+
+
+class DuplicateMessage(Exception):
+    """A handler's answer for a message it already holds under this Message-ID.
+
+    The classification's duplicate check reads committed rows only: two ingests of one message at the
+    same instant both pass it, and the handler's unique constraint is what stops the second. The
+    handler turns that IntegrityError into this, and the message is recorded as an ignored duplicate.
+    """
 
 
 class Summary(Counter):
@@ -49,7 +59,12 @@ def bulk(handler) -> Iterator[None]:
 
 def ingest_bytes(raw: bytes, *, source: str = "", handler=None) -> str:
     """Take one message; returns 'created', 'threaded', 'ignored' or 'failed'."""
-    handler = handler or inbound_handler()
+    outcome = _ingest(raw, source, handler or inbound_handler())
+    actions.drain_if_waiting()  # in a bulk run: acknowledgements queued a while ago go out now
+    return outcome
+
+
+def _ingest(raw: bytes, source: str, handler) -> str:
     reading, error = _read(raw)
     try:
         # The message's audit entries go in one INSERT, just before the commit.
@@ -102,6 +117,10 @@ def _process(row: InboundMessage, reading: Reading | None, error: str, handler) 
             outcome = handler(replace(parsed, inbound_id=row.pk))
         if outcome not in ("created", "threaded"):
             raise ValueError(f"handler returned {outcome!r}, not 'created' or 'threaded'")
+    except DuplicateMessage as duplicate:
+        detail = "\n".join(filter(None, [str(duplicate), notes]))
+        actions.finish_inbound(row, InboundStatus.IGNORED, InboundReason.DUPLICATE, detail)
+        return "ignored"
     except Exception as error:
         log.warning("inbound handler failed for %s: %s", row.message_id, error)
         detail = f"{type(error).__name__}: {error}"
@@ -135,3 +154,12 @@ def retry_one(pk: int, *, handler=None) -> str:
             row.subject = reading.parsed.subject[:500]
             row.save(update_fields=["message_id", "from_address", "subject"])
         return _process(row, reading, error, handler or inbound_handler())
+
+
+def reprocess(actor, pk: int, *, handler=None) -> str:
+    """A staff member's "process again" for one quarantined message, audited with its outcome."""
+    outcome = retry_one(pk, handler=handler)
+    audit.record(
+        actor, AuditAction.UPDATE, "mail.inbound", pk, summary=f"re-processed quarantined mail: {outcome}"
+    )
+    return outcome

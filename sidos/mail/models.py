@@ -20,6 +20,7 @@ class InboundReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate Message-ID")
     UNPARSEABLE = "unparseable", _("Cannot be parsed")
     HANDLER_ERROR = "handler_error", _("Handler error")
+    DISCARDED = "discarded", _("Discarded by staff")
 
 
 class InboundMessage(models.Model):
@@ -41,6 +42,7 @@ class InboundMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "received_at"], name="mail_inbound_status_idx")]
+        permissions = [("manage_quarantine", "Can review, re-process and discard quarantined mail")]
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"

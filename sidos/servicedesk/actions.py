@@ -129,12 +129,22 @@ def _store_attachments(ticket: Ticket, message: TicketMessage, attachments) -> N
 
 
 def _check_staff_attachments(attachments) -> None:
-    """Staff uploads share the limit of mail attachments: what we accept we must also be able to send."""
+    """Staff uploads share the limit of mail attachments: what we accept we must also be able to send.
+    The views and the API clean uploads first (sidos.servicedesk.uploads); this holds for any caller."""
+    from sidos.servicedesk.uploads import BLOCKED_EXTENSIONS, MAX_FILES
+
     limit = settings.SIDOS_MAIL_MAX_ATTACHMENT_BYTES
+    if len(attachments) > MAX_FILES:
+        raise TicketError(f"at most {MAX_FILES} files at a time", "attachments")
     for attachment in attachments:
         if len(attachment.content) > limit:
             raise TicketError(
                 f"attachment {attachment.filename!r} is larger than the limit of {limit} bytes", "attachments"
+            )
+        extension = "." + attachment.filename.rpartition(".")[2].lower()
+        if "." in attachment.filename and extension in BLOCKED_EXTENSIONS:
+            raise TicketError(
+                f"attachment {attachment.filename!r}: {extension} files cannot be sent", "attachments"
             )
 
 

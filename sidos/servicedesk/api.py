@@ -1,8 +1,9 @@
 """/api/v1/tickets: thin over servicedesk.actions — check the permission and the queue, validate, act."""
 
 from django.contrib.auth import get_user_model
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic.json_schema import SkipJsonSchema
 
 from sidos.accounts.api import require_permission
@@ -12,7 +13,7 @@ from sidos.lib.pagination import Pagination, page
 from sidos.orders.models import Order
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
-from sidos.servicedesk import actions, schemas
+from sidos.servicedesk import actions, schemas, uploads
 from sidos.servicedesk.actions import TicketError
 from sidos.servicedesk.models import Channel, Priority, Queue, Ticket, TicketType
 from sidos.servicedesk.models import Status as TicketStatus
@@ -148,3 +149,89 @@ def note(request, id: Id, payload: schemas.NoteIn):
     require_permission(request, "servicedesk.change_ticket")
     ticket = _ticket(request, id)
     return Status(201, actions.add_note(request.auth, ticket, payload.text, audit_channel="api"))
+
+
+def _files(files: list[UploadedFile] | None) -> list:
+    cleaned, errors = uploads.clean_uploads(uploads.from_django(files or []))
+    if errors:
+        raise TicketError(" ".join(errors), "files")
+    return cleaned
+
+
+FILES_DESCRIPTION = (
+    f"up to {uploads.MAX_FILES} files, each within the mail attachment limit; executables and scripts "
+    "(.exe, .js, .bat, …) are refused with 400"
+)
+
+
+@router.post(
+    "/{id}/reply/multipart",
+    response=responses({201: schemas.MessageOut}, 400, 401, 403, 404, 422),
+    openapi_extra={"description": f"A reply with files, as multipart/form-data: {FILES_DESCRIPTION}."},
+)
+def reply_with_files(
+    request, id: Id, payload: Form[schemas.ReplyForm], files: File[list[UploadedFile]] = None
+):
+    """Send the customer a reply with attachments; they go out with the e-mail and stay on the ticket."""
+    require_permission(request, "servicedesk.change_ticket")
+    ticket = _ticket(request, id)
+    message = actions.reply(
+        request.auth,
+        ticket,
+        payload.text,
+        status=payload.status,
+        attachments=_files(files),
+        audit_channel="api",
+    )
+    return Status(201, message)
+
+
+@router.post(
+    "/{id}/notes/multipart",
+    response=responses({201: schemas.MessageOut}, 400, 401, 403, 404, 422),
+    openapi_extra={
+        "description": f"An internal note with files, as multipart/form-data: {FILES_DESCRIPTION}."
+    },
+)
+def note_with_files(request, id: Id, payload: Form[schemas.NoteForm], files: File[list[UploadedFile]] = None):
+    """An internal note with attachments: staff see them, the customer never does."""
+    require_permission(request, "servicedesk.change_ticket")
+    ticket = _ticket(request, id)
+    note = actions.add_note(
+        request.auth, ticket, payload.text, attachments=_files(files), audit_channel="api"
+    )
+    return Status(201, note)
+
+
+@router.get(
+    "/{id}/attachments/{attachment_id}",
+    response=responses({}, 401, 403, 404, 422),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the file, always as a download",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_attachment(request, id: Id, attachment_id: Id):
+    require_permission(request, "servicedesk.view_ticket")
+    ticket = _ticket(request, id)
+    stored = get_object_or_404(ticket.attachments, pk=attachment_id)
+    audit.record(
+        request.auth,
+        AuditAction.VIEW,
+        "ticket",
+        ticket.pk,
+        customer_id=ticket.customer_id,
+        summary=f"{ticket.reference}: downloaded attachment {stored.filename}",
+        channel="api",
+    )
+    # Never inline: an attachment may be HTML or script from anyone.
+    return FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.filename,
+        content_type="application/octet-stream",
+    )

@@ -1,10 +1,6 @@
-import mimetypes
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from sidos.servicedesk.models import (
@@ -110,22 +106,10 @@ class AttachmentsField(forms.FileField):
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
-        from sidos.mail.parsing import Attachment, sanitise_filename
+        from sidos.servicedesk.uploads import clean_uploads, from_django
 
         uploads = data if isinstance(data, list | tuple) else [data] if data else []
-        limit = settings.SIDOS_MAIL_MAX_ATTACHMENT_BYTES
-        errors, cleaned = [], []
-        for number, upload in enumerate(uploads, start=1):
-            guessed = mimetypes.guess_type(upload.name or "")[0]
-            content_type = guessed or upload.content_type or "application/octet-stream"
-            name = sanitise_filename(upload.name or "", content_type, number)
-            if upload.size > limit:
-                errors.append(
-                    _("%(name)s is too large (%(size)s; at most %(limit)s).")
-                    % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-                )
-                continue
-            cleaned.append(Attachment(name, content_type, upload.read()))
+        cleaned, errors = clean_uploads(from_django(uploads))
         if errors:
             raise forms.ValidationError(errors)
         return cleaned

@@ -7,8 +7,9 @@ else opens a new e-mail ticket. An exception here makes ingest quarantine the me
 
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from sidos.mail.ingest import DuplicateMessage
 from sidos.mail.parsing import ParsedMessage
 from sidos.servicedesk import lookups
 from sidos.servicedesk.actions import add_customer_message, open_ticket
@@ -52,6 +53,18 @@ def _addresses(ticket: Ticket) -> set[str]:
 # No savepoint of its own: ingest already calls the handler in one, which undoes a failure here.
 @transaction.atomic(savepoint=False)
 def handle_message(message: ParsedMessage) -> str:
+    try:
+        return _handle(message)
+    except IntegrityError:
+        # open_ticket and add_customer_message roll back to their own savepoints, so the connection
+        # is usable here. A concurrent ingest of the same message committed first (PostgreSQL makes
+        # the second INSERT wait for it), so its row is visible now.
+        if message.message_id and TicketMessage.objects.filter(message_id=message.message_id).exists():
+            raise DuplicateMessage("Message-ID already on a ticket (servicedesk_message_id_unique)") from None
+        raise
+
+
+def _handle(message: ParsedMessage) -> str:
     ticket = ticket_for(message)
     if ticket is not None:
         add_customer_message(

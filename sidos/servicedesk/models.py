@@ -300,6 +300,15 @@ class TicketMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            # One ticket message per Message-ID: two ingests of one mail at the same instant both pass
+            # the duplicate check (it sees committed rows only); this stops the second one.
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=~models.Q(message_id=""),
+                name="servicedesk_message_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id}"

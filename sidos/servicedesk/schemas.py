@@ -56,6 +56,18 @@ class TicketPage(Schema):
     count: int
 
 
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int = Field(description="bytes")
+    download: str = Field(description="API path that downloads the file (GET, with the same token)")
+
+    @staticmethod
+    def resolve_download(attachment) -> str:
+        return f"/api/v1/tickets/{attachment.ticket_id}/attachments/{attachment.pk}"
+
+
 class MessageOut(Schema):
     id: int
     kind: MessageKind = Field(
@@ -66,6 +78,7 @@ class MessageOut(Schema):
     body: str
     message_id: str
     outbound_status: str | None = Field(description="queued, sending, sent or failed for replies")
+    attachments: list[AttachmentOut]
     created_at: dt.datetime
 
     @staticmethod
@@ -76,13 +89,17 @@ class MessageOut(Schema):
     def resolve_outbound_status(message) -> str | None:
         return message.outbound.status if message.outbound else None
 
+    @staticmethod
+    def resolve_attachments(message) -> list:
+        return list(message.attachments.all())
+
 
 class TicketDetailOut(TicketOut):
     messages: list[MessageOut]
 
     @staticmethod
     def resolve_messages(ticket) -> list:
-        return list(ticket.messages.select_related("author", "outbound"))
+        return list(ticket.messages.select_related("author", "outbound").prefetch_related("attachments"))
 
 
 class TicketIn(Body):
@@ -119,4 +136,15 @@ class ReplyIn(Body):
 
 
 class NoteIn(Body):
+    text: Text
+
+
+class ReplyForm(Schema):
+    """The text fields of a multipart reply; the files come as `files` parts."""
+
+    text: Text
+    status: Status | SkipJsonSchema[None] = optional("set this status with the reply, e.g. waiting")
+
+
+class NoteForm(Schema):
     text: Text

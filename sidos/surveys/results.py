@@ -145,15 +145,15 @@ def choice_question(question: Question, language: str) -> dict:
     return {"respondents": respondents, "choices": rows}
 
 
-def classify(texts: list[str], languages: list[str | None]) -> list | None:
-    """The listening capability's sentiment for each text, or None while no classifier is installed."""
+def classify(texts: list[str], languages: list[str | None]) -> tuple[list, list[list[str]]] | None:
+    """The listening capability's sentiment and topics for each text — the same active trained model and
+    taxonomy the webcare queue uses, so a correction there teaches both — or None without that app."""
     try:
-        from sidos.listening.classifiers.base import get
-
-        classifier = get("model")
-    except (ImportError, LookupError):
+        from sidos.listening import pipeline
+    except ImportError:
         return None
-    return classifier.predict(texts, languages)
+    langs = [lang or "" for lang in languages]
+    return pipeline.classify(pipeline.active_classifier(), texts, langs), pipeline.topics_for(texts, langs)
 
 
 def free_text(question: Question) -> dict:
@@ -163,9 +163,9 @@ def free_text(question: Question) -> dict:
         .select_related("response__customer")
         .order_by("-response__submitted_at", "-pk")[:FREE_TEXT_LIMIT]
     )
-    predictions = (
-        classify([a.text for a in answers], [a.response.language for a in answers]) if answers else None
-    )
+    texts, languages = [a.text for a in answers], [a.response.language for a in answers]
+    classified = classify(texts, languages) if answers else None
+    predictions, topics = classified if classified else (None, None)
     rows = []
     for index, answer in enumerate(answers):
         prediction = predictions[index] if predictions else None
@@ -175,11 +175,17 @@ def free_text(question: Question) -> dict:
                 "customer": answer.response.customer,
                 "sentiment": prediction.label if prediction else None,
                 "negative": prediction.negative if prediction else None,
+                "topics": topics[index] if topics else [],
             }
         )
+    negative_topics = Counter(
+        topic for row in rows if row["sentiment"] == "negative" for topic in row["topics"]
+    )
     return {
         "answers": rows,
-        "classified": predictions is not None,
+        "classified": classified is not None,
+        # The recurring complaint themes among the answers shown, most frequent first.
+        "negative_topics": negative_topics.most_common(),
         "total": Answer.objects.filter(question=question).exclude(text="").count(),
     }
 

@@ -29,6 +29,7 @@ def test_settings_choose_the_schedules(settings):
     settings.SIDOS_SCHEDULE_SLA = "2m"
     settings.SIDOS_SCHEDULE_OUTBOX = "off"
     settings.SIDOS_SCHEDULE_RETENTION = "off"
+    settings.SIDOS_SCHEDULE_LISTENING = "off"
     settings.SIDOS_IMAP_URL = ""  # mail-poll stays off without a mailbox, whatever its schedule says
     schedules = dict((job.name, when) for job, when in active_schedules())
     assert set(schedules) == {"analytics-recompute", "servicedesk-sla", "surveys-send-due"}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sidos.mail.tests import handlers
-from sidos.mail.tests.servers import DOVECOT, DovecotServer, SmtpServer
+from sidos.mail.tests.servers import DOVECOT, DovecotServer
 
 EML = Path(__file__).parent / "eml"
 
@@ -26,19 +26,6 @@ def handled(settings):
     handlers.received.clear()
     yield handlers.received
     handlers.received.clear()
-
-
-@pytest.fixture
-def smtp_server(settings):
-    server = SmtpServer().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.SIDOS_SMTP_TIMEOUT = 5
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -124,3 +124,17 @@ def test_a_database_outage_exits_75_so_an_mta_retries(handled, monkeypatch):
     code, out, err = run(str(EML / "fi_utf8_qp.eml"), "--json")
     assert code == 75 and "database unavailable" in err
     assert summary(out)["created"] == 0
+
+
+def test_an_unreadable_file_only_exits_2_however_slow_the_machine(handled, tmp_path, monkeypatch):
+    """The run's own time is in the summary too; on a loaded machine it is not 0.0 and must not count
+    as a processed message (this exited 1 in a PostgreSQL run at load 12)."""
+    import importlib
+    from types import SimpleNamespace
+
+    command = importlib.import_module("sidos.mail.management.commands.mail-ingest")
+    ticks = iter(range(0, 1000, 5))
+    monkeypatch.setattr(command, "time", SimpleNamespace(perf_counter=lambda: float(next(ticks))))
+    code, out, _err = run(str(tmp_path / "missing.eml"), "--json")
+    assert code == 2
+    assert json.loads(out.strip().splitlines()[-1])["seconds"] == 5.0

@@ -18,6 +18,7 @@ CUSTOMER_MAIL = [
     "broken_headers.eml",
     "attachments.eml",
     "wrong_charset.eml",
+    "outlook_winmail_dat.eml",
 ]
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sidos.mail.parsing import read_message, sanitise_filename
+from sidos.mail.tests.conftest import EML
 
 
 def parsed(eml, name):
@@ -162,3 +163,83 @@ def test_a_multipart_whose_boundary_is_missing_keeps_its_text():
         b"Hei, laskussa on virhe.\r\n"
     )
     assert "laskussa on virhe" in read_message(raw).parsed.text
+
+
+EVERY_EML = sorted(path.name for path in EML.glob("*.eml") if path.name != "not_a_message.eml")
+
+
+@pytest.mark.parametrize("name", EVERY_EML)
+def test_the_memoised_default_policy_reads_every_message_as_policy_default_does(eml, monkeypatch, name):
+    from email import policy
+
+    from sidos.mail import parsing
+
+    received = datetime(2024, 12, 1, tzinfo=UTC)
+    memoised = read_message(eml(name), received_at=received)
+    monkeypatch.setattr(parsing, "MAIL_POLICY", policy.default)
+    plain = read_message(eml(name), received_at=received)
+    assert memoised.parsed == plain.parsed and memoised.notes == plain.notes
+
+
+def test_messages_are_parsed_with_the_default_policy_not_compat32(eml):
+    from email.policy import EmailPolicy
+
+    reading = read_message(eml("attachments.eml"))
+    assert isinstance(reading.message.policy, EmailPolicy)
+    # header objects, not the plain strings compat32 hands back
+    assert reading.message["Content-Type"].content_type == "multipart/mixed"
+
+
+def test_a_winmail_dat_is_opened_into_the_files_it_carries(eml):
+    reading = read_message(eml("outlook_winmail_dat.eml"))
+    message = reading.parsed
+    assert "liitteenä kuitti" in message.text
+    assert [(item.filename, item.content_type) for item in message.attachments] == [
+        ("AUTHORS", "application/octet-stream"),
+        ("README", "application/octet-stream"),
+    ]
+    authors, readme = (item.content for item in message.attachments)
+    assert len(authors) == 244 and len(readme) == 893
+    assert b"Authors of tnef" in authors  # the tnef program's AUTHORS file, as the fixture carries it
+    assert b"TNEF" in readme
+    assert "winmail.dat decoded into 2 file(s)" in reading.notes
+
+
+def test_a_winmail_dat_that_is_not_tnef_is_kept_as_it_came():
+    reading = read_message(_outlook_mail(b"not TNEF at all"))
+    [kept] = reading.parsed.attachments
+    assert (kept.filename, kept.content_type, kept.content) == (
+        "winmail.dat",
+        "application/ms-tnef",
+        b"not TNEF at all",
+    )
+    assert any(
+        note.startswith("winmail.dat kept as it is: not a readable TNEF file") for note in reading.notes
+    )
+
+
+def _outlook_mail(winmail: bytes) -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Matti Virtanen <matti.virtanen@example.fi>"
+    message["Subject"] = "Reklamaatio"
+    message.set_content("Liitteenä kuitti.\n")
+    message.add_attachment(winmail, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    return message.as_bytes()
+
+
+def test_a_winmail_dat_cut_off_halfway_is_kept_whole_not_opened_into_partial_files(eml):
+    from sidos.mail import tnef
+
+    whole = read_message(eml("outlook_winmail_dat.eml"))
+    part = next(p for p in whole.message.walk() if p.get_content_type() == "application/ms-tnef")
+    tnef_bytes = part.get_payload(decode=True)
+    assert len(tnef.files_in(tnef_bytes)) == 2
+    cut = tnef_bytes[:2500]  # tnefparse alone returns AUTHORS whole and only README's first 123 bytes
+    reading = read_message(_outlook_mail(cut))
+    [kept] = reading.parsed.attachments
+    assert (kept.filename, kept.content) == ("winmail.dat", cut)
+    assert any(
+        "winmail.dat kept as it is: not a readable TNEF file: cut off" in note for note in reading.notes
+    )

@@ -12,7 +12,6 @@ from freezegun import freeze_time
 
 from sidos.customers.models import ContactPoint, Customer, TimelineEvent
 from sidos.mail.tasks import send_due
-from sidos.mail.tests.conftest import smtp_server  # noqa: F401 (the real aiosmtpd server on loopback)
 from sidos.privacy.models import AuditEntry
 from sidos.privacy.tests.portalhelpers import make_person, portal_client
 
@@ -46,7 +45,7 @@ def mailed_link(server, to: str) -> str:
     raise AssertionError(f"no mail to {to}: {[r['to'] for r in server.received]}")
 
 
-def test_a_new_address_is_used_only_after_its_owner_confirms_it(aino, smtp_server):  # noqa: F811
+def test_a_new_address_is_used_only_after_its_owner_confirms_it(aino, smtp_server):
     client = portal_client("aino@example.fi")
     response = client.post(reverse("portal:contact"), form(aino, email="aino.new@example.fi"))
     assert response.status_code == 200 and b"We sent a link" in response.content
@@ -71,7 +70,7 @@ def test_a_new_address_is_used_only_after_its_owner_confirms_it(aino, smtp_serve
     assert client.post(path).status_code == 410
 
 
-def test_the_link_expires(aino, smtp_server, settings):  # noqa: F811
+def test_the_link_expires(aino, smtp_server, settings):
     settings.SIDOS_PORTAL_VERIFY_HOURS = 24
     client = portal_client("aino@example.fi")
     client.post(reverse("portal:contact"), form(aino, email="aino.new@example.fi"))
@@ -83,7 +82,7 @@ def test_the_link_expires(aino, smtp_server, settings):  # noqa: F811
     assert aino.email == "aino@example.fi"
 
 
-def test_a_tampered_link_does_nothing(aino, smtp_server):  # noqa: F811
+def test_a_tampered_link_does_nothing(aino, smtp_server):
     client = portal_client("aino@example.fi")
     client.post(reverse("portal:contact"), form(aino, email="aino.new@example.fi"))
     send_due()
@@ -110,7 +109,7 @@ def test_a_bad_phone_is_refused_naming_the_field(aino):
     assert Customer.objects.get(pk=aino.pk).phone == "+358401234567"
 
 
-def test_an_address_of_another_customer_is_not_taken_over(aino, smtp_server):  # noqa: F811
+def test_an_address_of_another_customer_is_not_taken_over(aino, smtp_server):
     bertta = make_person("Bertta", "Berg", "bertta@example.fi", "B")
     client = portal_client("aino@example.fi")
     client.post(reverse("portal:contact"), form(aino, email="bertta@example.fi"))

@@ -9,7 +9,6 @@ from django.urls import reverse
 from sidos.conftest import _logged_in
 from sidos.mail import tasks
 from sidos.mail.models import OutboundMessage
-from sidos.mail.tests.conftest import smtp_server  # noqa: F401 (the real aiosmtpd server on loopback)
 from sidos.privacy.models import AuditEntry
 from sidos.servicedesk.models import MessageKind, Queue, TicketAttachment
 from sidos.servicedesk.tests.helpers import make_ticket
@@ -31,7 +30,7 @@ def received(server, index=0):
     return message_from_bytes(server.received[index]["content"], policy=policy.default)
 
 
-def test_a_reply_with_files_stores_them_and_the_e_mail_carries_them(agent_client, smtp_server):  # noqa: F811
+def test_a_reply_with_files_stores_them_and_the_e_mail_carries_them(agent_client, smtp_server):
     ticket = make_ticket()
     files = [upload("kuitti 100234.pdf"), upload('ohje<"1">.txt', b"Palauta 14 pv sisalla", "text/plain")]
     response = agent_client.post(
@@ -56,7 +55,7 @@ def test_a_reply_with_files_stores_them_and_the_e_mail_carries_them(agent_client
     assert download in page
 
 
-def test_note_attachments_stay_internal(agent, agent_client, smtp_server):  # noqa: F811
+def test_note_attachments_stay_internal(agent, agent_client, smtp_server):
     ticket = make_ticket()
     acknowledgements = OutboundMessage.objects.count()
     agent_client.post(

@@ -4,6 +4,7 @@ import email
 import os
 import re
 from email import policy
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -93,3 +94,36 @@ def test_an_agent_answers_a_mail_ticket_with_a_canned_response_and_the_rating_ar
     assert CsatRating.objects.get(ticket=ticket).comment == "Fast and friendly"
     page.reload()
     expect(page.locator('[data-csat="5"]')).to_contain_text("Fast and friendly")
+
+
+def test_an_agent_attaches_a_file_to_a_reply_and_it_is_listed_downloadable_and_mailed(
+    page: Page, live_server, agent, smtp, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert ingest.ingest_bytes(NEW_MAIL, source="test") == "created"
+    ticket = Ticket.objects.get()
+    receipt = tmp_path / "kuitti 100234.pdf"
+    receipt.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 16)
+
+    page.goto(live_server.url + f"/accounts/login/?next=/servicedesk/tickets/{ticket.pk}/")
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Lamp arrived broken")).to_be_visible()
+    page.get_by_label("Reply", exact=True).fill("The receipt is attached.")
+    page.get_by_label("Attach files", exact=True).set_input_files(str(receipt))
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply queued")
+
+    listed = page.locator(".msg-reply").get_by_role("link", name="kuitti 100234.pdf")
+    expect(listed).to_be_visible()
+    with page.expect_download() as download_info:
+        listed.click()
+    download = download_info.value
+    assert download.suggested_filename == "kuitti 100234.pdf"
+    assert Path(download.path()).read_bytes() == receipt.read_bytes()
+
+    reply = next(m for m in delivered(smtp) if m["Subject"].startswith("Re: "))
+    [attached] = list(reply.iter_attachments())
+    assert attached.get_filename() == "kuitti 100234.pdf"
+    assert attached.get_content() == receipt.read_bytes()

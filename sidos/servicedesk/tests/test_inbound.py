@@ -126,3 +126,12 @@ def test_mail_ingest_command_reports_created_and_threaded(tmp_path, capsys):
     call_command("mail-ingest", str(tmp_path / "1.eml"), "--json")
     out = capsys.readouterr().out.strip().splitlines()[-1]
     assert re.search(r'"created": 1', out)
+
+
+def test_an_outlook_winmail_dat_arrives_on_the_ticket_as_the_files_inside(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert ingest.ingest_bytes(raw("outlook_winmail_dat.eml"), source="test") == "created"
+    files = TicketAttachment.objects.order_by("pk")
+    assert [(item.filename, item.size) for item in files] == [("AUTHORS", 244), ("README", 893)]
+    assert files[0].file.read().lstrip().startswith(b"Authors of tnef")
+    assert "winmail.dat decoded into 2 file(s)" in InboundMessage.objects.get().detail

@@ -10,8 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sidos.analytics.models import AnalyticsRun, CustomerScore
-from sidos.listening.classifiers import base
-from sidos.listening.classifiers.base import Prediction
 from sidos.surveys import actions, results
 from sidos.surveys.models import Invitation, InvitationStatus, QuestionKind, Response
 from sidos.surveys.tests.builders import consenting_customer, make_survey, question
@@ -69,14 +67,6 @@ def results_survey(name="Customer survey"):
 @pytest.fixture
 def survey():
     return results_survey()
-
-
-@pytest.fixture
-def no_classifier(monkeypatch):
-    def missing(name):
-        raise LookupError(name)
-
-    monkeypatch.setattr(base, "get", missing)
 
 
 def test_nps_is_promoters_minus_detractors(survey, settings):
@@ -155,37 +145,19 @@ def test_choice_distributions(survey):
     ]
 
 
-def test_free_text_without_a_classifier_has_no_labels(survey, no_classifier):
-    answer_survey(survey)
-    text = results.free_text(question(survey, QuestionKind.TEXT))
-    assert text["classified"] is False
-    assert [row["answer"].text for row in text["answers"]] == [
-        "Never again",
-        "Slow delivery",
-        "Great service",
-    ]
-    assert {row["sentiment"] for row in text["answers"]} == {None}
-
-
-def test_free_text_is_labelled_by_the_listening_classifier_when_there_is_one(survey, monkeypatch):
-    seen = {}
-
-    class Stub:
-        name = "model"
-
-        def predict(self, texts, langs):
-            seen["texts"], seen["langs"] = list(texts), list(langs)
-            return [Prediction("negative" if "never" in t.lower() else "positive", 0.9, 0.1) for t in texts]
-
-    monkeypatch.setattr(base, "get", lambda name: Stub())
+def test_free_text_gets_the_listening_sentiment_and_topics(survey):
+    # The real classifier and taxonomy of the listening app (its shipped model; no trained one is active).
     answer_survey(survey)
     text = results.free_text(question(survey, QuestionKind.TEXT))
     assert text["classified"] is True
-    assert seen["langs"] == ["en", "en", "fi"]
-    assert [row["sentiment"] for row in text["answers"]] == ["negative", "positive", "positive"]
+    texts = [row["answer"].text for row in text["answers"]]
+    assert texts == ["Never again", "Slow delivery", "Great service"]
+    assert [row["sentiment"] for row in text["answers"]] == ["negative", "negative", "positive"]
+    assert "speed_and_queues" in text["answers"][1]["topics"]
+    assert ("speed_and_queues", 1) in text["negative_topics"]
 
 
-def test_the_results_page_makes_the_same_queries_for_few_and_many_answers(client, analyst, no_classifier):
+def test_the_results_page_makes_the_same_queries_for_few_and_many_answers(client, analyst):
     client.force_login(analyst)
     few = results_survey("Few")
     answer_survey(few, ROWS[:2], prefix="few")

@@ -23,6 +23,7 @@ DEMO_LOGINS = {
     "marketer": Role.MARKETER,
     "analyst": Role.ANALYST,
     "privacy": Role.PRIVACY_OFFICER,
+    "webcare": Role.WEBCARE,
 }
 ID_CHUNK = 500
 
@@ -72,6 +73,17 @@ class Command(BaseCommand):
         self._logins()
         self._service_desk(data.customer_ids)
         self._surveys(data.customer_ids)
+        self._listening(data.customer_ids)
+
+    def _listening(self, customer_ids: list[str]) -> None:
+        from django.utils import timezone
+
+        from sidos.listening import demodata as listening_demo
+
+        customers = list(Customer.objects.filter(external_id__in=customer_ids[:3]).order_by("external_id"))
+        summary = listening_demo.load_posts(customers, timezone.now())
+        self.stdout.write(f"demo posts: {summary.created} created ({summary.negative} negative), "
+                          f"{summary.unchanged} already there")
 
     def _service_desk(self, customer_ids: list[str]) -> None:
         chunks = [customer_ids[start:start + ID_CHUNK] for start in range(0, len(customer_ids), ID_CHUNK)]

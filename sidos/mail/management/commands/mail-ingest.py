@@ -41,8 +41,8 @@ class Command(BaseCommand):
             self._summary({**summary.as_dict(), "seconds": round(time.perf_counter() - started, 3)}, options)
             sys.exit(75)
         result = summary.as_dict()
-        # Counted before "seconds" joins the dict: on a slow machine 0.001 s made an empty run count as
-        # work done (exit 1 instead of 2).
+        # Counted before "seconds" joins the dict: on a slow machine an empty run's time rounds to
+        # 0.001, and an unreadable file alone exited 1 instead of 2.
         processed = sum(result.values())
         result["seconds"] = round(time.perf_counter() - started, 3)  # processing only, without start-up
         if unreadable:

@@ -1,4 +1,6 @@
-"""HTML mail (Outlook, marketing tools) to readable plain text, with the standard library's parser."""
+"""HTML to readable plain text, with the standard library's parser: HTML mail (Outlook, marketing tools)
+and public posts (Mastodon content, feed summaries) alike. Scripts, styles and embedded objects are dropped
+with their content; the result is still untrusted text, to be escaped wherever it is shown."""
 
 import re
 from html.parser import HTMLParser
@@ -30,7 +32,7 @@ BLOCK = {
     "tr",
     "ul",
 }
-SKIP = {"script", "style", "head", "title", "template", "noscript"}
+SKIP = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg", "math"}
 
 
 class _TextCollector(HTMLParser):
