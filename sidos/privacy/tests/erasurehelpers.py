@@ -1,10 +1,12 @@
 """A customer with data in every app that holds personal data, and the strings that identify them."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from sidos.analytics.models import AnalyticsRun, CustomerScore
 from sidos.campaigns import actions as campaign_actions
@@ -13,6 +15,9 @@ from sidos.campaigns.tests.helpers import make_campaign
 from sidos.customers.actions import merge_customers, record_consent, update_customer
 from sidos.customers.models import Customer
 from sidos.customers.tests.webhelpers import make_customer, make_order
+from sidos.listening import actions as listening_actions
+from sidos.listening.connectors.base import PostRecord
+from sidos.listening.models import Post, Source, SourceKind
 from sidos.mail.ingest import ingest_bytes
 from sidos.mail.tests.conftest import EML
 from sidos.privacy import actions as privacy_actions
@@ -30,7 +35,7 @@ EXTERNAL_ID, ALIAS = "ZQ-778899", "ZQ-OLD-4455"
 HANDLE = "@zebquarr"
 
 NEEDLES = [FIRST, LAST, f"{FIRST} {LAST}", EMAIL, OLD_EMAIL, DUP_EMAIL, "+358407654321", PHONE_TYPED, STREET,
-           EXTERNAL_ID, ALIAS, HANDLE]  # fmt: skip
+           EXTERNAL_ID, ALIAS, HANDLE, "zebquarr@mastodon.example"]  # fmt: skip
 
 MAIL = f"""From: {FIRST} {LAST} <{EMAIL}>
 To: asiakaspalvelu@kauppa.example
@@ -64,8 +69,9 @@ def bounce_for(address: str) -> bytes:
 def make_full_customer(actor, tmp_path) -> Customer:
     """Zebulon, with a merged duplicate, orders, scores, a mailed ticket with an attachment, a reply,
     a note, a rating, a bounce, a portal login link, an audited change, a rejected import row, an
-    answered survey with free text, a confirmed newsletter signup and a campaign mail opened, clicked
-    and unsubscribed from (a suppression)."""
+    answered survey with free text, a confirmed newsletter signup, a campaign mail opened, clicked
+    and unsubscribed from (a suppression), a social handle, posts with a correction and a reshare,
+    and someone else's post that mentions them."""
     customer = make_customer(
         first_name=FIRST, last_name=LAST, email=OLD_EMAIL, phone=PHONE_TYPED, street=STREET,
         postal_code="90100", city="Oulu", external_id=EXTERNAL_ID, tags=["vip"],
@@ -90,6 +96,7 @@ def make_full_customer(actor, tmp_path) -> Customer:
     privacy_actions.request_login_link(EMAIL, ip="127.0.0.1", link_base="http://testserver/portal/login/")
 
     add_surveys_and_campaigns(customer)
+    add_social_posts(actor, customer)
 
     rejected = tmp_path / "rejected.csv"
     rejected.write_text(f"first_name,last_name,email,phone\n{FIRST},{LAST},{EMAIL},not a phone\n")
@@ -129,3 +136,45 @@ def add_surveys_and_campaigns(customer: Customer) -> None:
     delivery.refresh_from_db()
     campaign_actions.record_click(delivery, CLICK_URL)
     assert campaign_actions.unsubscribe(delivery)  # withdraws the consent and suppresses the address
+
+
+MASTODON_HANDLE = NEEDLES[-1]
+OTHERS_POST = "Someone else's words that stay"
+
+
+def add_social_posts(actor, customer: Customer) -> None:
+    listening_actions.add_handle(actor, customer, SourceKind.MASTODON, MASTODON_HANDLE)
+    source = Source.objects.create(name="mastodon-test", kind=SourceKind.MASTODON)
+    when = timezone.now() - dt.timedelta(hours=2)
+    summary = listening_actions.ingest_records(
+        source,
+        [
+            PostRecord(
+                external_id="m-1",
+                text=f"My kettle broke again. {FIRST} {LAST}, {STREET}",
+                created_at=when,
+                author_handle=f"@{MASTODON_HANDLE}",
+                author_name=f"{FIRST} {LAST}",
+                url="https://mastodon.example/@zebquarr/1",
+                raw={"account": {"acct": MASTODON_HANDLE, "display_name": f"{FIRST} {LAST}"}},
+            ),
+            PostRecord(
+                external_id="m-2",
+                text=f"RT My kettle broke again. {FIRST} {LAST}",
+                created_at=when,
+                author_handle="@booster@mastodon.example",
+                reshare_of="m-1",
+            ),
+            PostRecord(
+                external_id="m-3",
+                text=f"{OTHERS_POST}: @{MASTODON_HANDLE} is right, {HANDLE} too",
+                created_at=when,
+                author_handle="@helper@mastodon.example",
+                raw={"mentions": [MASTODON_HANDLE]},
+            ),
+        ],
+    )
+    assert (summary.created, summary.reshares, summary.linked) == (2, 1, 1), summary
+    own = Post.objects.get(source=source, external_id="m-1")
+    assert own.customer_id == customer.pk  # linked by the handle at ingest
+    listening_actions.relabel(actor, own, label="negative", topics=["product_quality"])

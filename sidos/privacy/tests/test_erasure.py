@@ -11,12 +11,18 @@ from django.db.models import Count, Sum
 
 from sidos.customers.models import Customer
 from sidos.customers.tests.webhelpers import make_customer, make_order
+from sidos.listening.models import Post, PostCorrection
 from sidos.mail.models import InboundMessage, OutboundMessage
 from sidos.orders.models import Order
 from sidos.privacy import actions
 from sidos.privacy.models import AuditAction, AuditEntry, ErasureReceipt
 from sidos.privacy.tests.dbsearch import find_everywhere
-from sidos.privacy.tests.erasurehelpers import EXTERNAL_ID, NEEDLES, make_full_customer
+from sidos.privacy.tests.erasurehelpers import (
+    EXTERNAL_ID,
+    NEEDLES,
+    OTHERS_POST,
+    make_full_customer,
+)
 from sidos.servicedesk.models import Ticket, TicketAttachment
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +60,8 @@ def test_the_whole_database_holds_nothing_of_the_customer_after_erasure(
                   "customers_timelineevent", "servicedesk_ticket", "servicedesk_ticketmessage",
                   "servicedesk_csatrating", "mail_inboundmessage", "mail_outboundmessage",
                   "mail_deliveryreport", "privacy_auditentry", "surveys_answer", "campaigns_delivery",
-                  "campaigns_trackingevent", "campaigns_suppression"):  # fmt: skip
+                  "campaigns_trackingevent", "campaigns_suppression", "listening_post",
+                  "listening_socialhandle"):  # fmt: skip
         assert table in before, table
     files = [attachment.file.path for attachment in TicketAttachment.objects.filter(ticket__customer=zebulon)]
     assert files and all(Path(path).read_bytes() for path in files)
@@ -71,6 +78,11 @@ def test_the_whole_database_holds_nothing_of_the_customer_after_erasure(
     assert Ticket.objects.filter(customer=receipt.stub).count() == 1
     assert not any(Path(path).exists() for path in files)
     assert InboundMessage.objects.filter(raw=b"").count() == 2  # tombstones: the mail and the bounce
+    # Someone else's post that mentioned them stays, without the mentions; their own posts are gone.
+    mention = Post.objects.get(external_id="m-3")
+    assert mention.text.startswith(OTHERS_POST) and mention.text.count("[erased]") == 2
+    assert not Post.objects.filter(external_id__in=["m-1", "m-2"]).exists()
+    assert not PostCorrection.objects.exists()
     # The bystander keeps everything.
     assert find_everywhere(["Helmi", "helmi@example.fi", "+358501112222"]) != []
     bystander.refresh_from_db()
@@ -86,6 +98,12 @@ def test_the_receipt_counts_each_app_and_names_no_one(zebulon, admin_user):
     assert receipt.counts["customers"]["import_report_rows"] == 1
     assert receipt.counts["mail"]["delivery_reports"] == 1
     assert receipt.counts["privacy"]["portal_link_requests"] == 1
+    assert receipt.counts["listening"] == {
+        "social_handles": 1,
+        "posts": 2,  # their own and its reshare
+        "post_corrections": 1,
+        "mentions_redacted": 1,
+    }
     assert "Zebulon" not in json.dumps(receipt.counts)
     entry = AuditEntry.objects.get(action=AuditAction.ERASE)
     assert entry.customer_id == receipt.customer_id and entry.actor == admin_user
@@ -93,9 +111,11 @@ def test_the_receipt_counts_each_app_and_names_no_one(zebulon, admin_user):
 
 def test_the_audit_log_keeps_that_processing_happened_without_the_values(zebulon, admin_user):
     trail = list(AuditEntry.objects.filter(customer_id=zebulon.pk).values_list("pk", "action", "created_at"))
-    update = AuditEntry.objects.filter(
-        customer_id=zebulon.pk, action=AuditAction.UPDATE, target_type="customer"
-    ).first()
+    update = (
+        AuditEntry.objects.filter(customer_id=zebulon.pk, action=AuditAction.UPDATE, target_type="customer")
+        .order_by("pk")
+        .first()
+    )
     assert "zebulon.q@example.org" in json.dumps(update.changes)
     actions.erase_customer(zebulon, reason="DSR 12", actor=admin_user)
     kept = AuditEntry.objects.filter(customer_id=zebulon.pk)
