@@ -93,8 +93,10 @@ def customer_document(customer: Customer) -> dict:
     Ticket messages leave out staff-internal notes.
     """
     from sidos.analytics.queries import scores_for
+    from sidos.campaigns.models import TrackingEvent
     from sidos.privacy.models import DataSubjectRequest
     from sidos.servicedesk.models import MessageKind, TicketAttachment, TicketMessage
+    from sidos.surveys.models import Answer
 
     profile = {
         "id": customer.pk,
@@ -157,6 +159,42 @@ def customer_document(customer: Customer) -> dict:
             .order_by("received_at", "id")
             .values("kind", "status", "source", "received_at", "due_at", "completed_at")
         ),
+        "survey_answers": list(
+            Answer.objects.filter(response__customer=customer)
+            .order_by("response__submitted_at", "response_id", "question__position", "id")
+            .values(
+                "response_id",
+                "response__survey__name",
+                "response__submitted_at",
+                "response__channel",
+                "question__kind",
+                "question__text",
+                "number",
+                "choice",
+                "choices",
+                "text",
+            )
+        ),
+        "social_handles": list(
+            customer.social_handles.order_by("network", "handle").values("network", "handle")
+        ),
+        "social_posts": list(
+            customer.social_posts.order_by("posted_at", "id").values(
+                "source__name", "author_handle", "author_name", "text", "lang", "posted_at", "url",
+                "sentiment", "topics", "status", "first_answered_at",
+            )
+        ),
+        "campaign_deliveries": list(
+            customer.campaign_deliveries.order_by("created_at", "id").values(
+                "campaign__name", "address", "language", "status", "sent_at", "opened_at", "clicked_at",
+                "opens", "clicks",
+            )
+        ),
+        "campaign_events": list(
+            TrackingEvent.objects.filter(delivery__customer=customer)
+            .order_by("occurred_at", "id")
+            .values("delivery__campaign__name", "kind", "url", "occurred_at")
+        ),
         "analytics": _analytics(scores_for(customer)),
         "aliases": list(customer.aliases.values_list("external_id", flat=True)),
         "exported_at": timezone.now(),
@@ -214,6 +252,11 @@ def _tables(document: dict) -> dict[str, list[dict]]:
         "timeline": document["timeline"],
         "ticket_attachments": document["ticket_attachments"],
         "privacy_requests": document["privacy_requests"],
+        "survey_answers": document["survey_answers"],
+        "social_handles": document["social_handles"],
+        "social_posts": document["social_posts"],
+        "campaign_deliveries": document["campaign_deliveries"],
+        "campaign_events": document["campaign_events"],
         "analytics": [document["analytics"]] if document["analytics"] else [],
         "aliases": [{"customer_id": alias} for alias in document["aliases"]],
     }

@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sidos.campaigns.models import Segment
 from sidos.customers.models import Customer, Stage
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
@@ -21,8 +22,11 @@ from sidos.surveys.models import InvitationStatus, Survey
 
 
 class InviteForm(forms.Form):
-    """A simple audience until the campaigns' segments merge: stage and language of the customers."""
+    """Who to invite: a saved campaign segment (evaluated now), narrowed by stage and language if given."""
 
+    segment = forms.ModelChoiceField(
+        label=gettext_lazy("Segment"), required=False, queryset=Segment.objects.all(), empty_label="—"
+    )
     stage = forms.ChoiceField(
         label=gettext_lazy("Relationship stage"), required=False, choices=[("", "—"), *Stage.choices]
     )
@@ -33,7 +37,8 @@ class InviteForm(forms.Form):
     )
 
     def customers(self):
-        customers = Customer.objects.all()
+        segment = self.cleaned_data.get("segment")
+        customers = segment.customers() if segment else Customer.objects.all()
         if self.cleaned_data.get("stage"):
             customers = customers.filter(stage=self.cleaned_data["stage"])
         if self.cleaned_data.get("language"):

@@ -23,6 +23,11 @@ TABLES = {
     "timeline.csv",
     "ticket_attachments.csv",
     "privacy_requests.csv",
+    "survey_answers.csv",
+    "social_handles.csv",
+    "social_posts.csv",
+    "campaign_deliveries.csv",
+    "campaign_events.csv",
     "analytics.csv",
     "aliases.csv",
 }
@@ -104,3 +109,65 @@ def test_the_zip_carries_the_customers_attachments_but_not_those_of_internal_not
     listed = json.loads(archive.read("customer.json"))
     assert [row["filename"] for row in listed["ticket_attachments"]] == ["manual.txt"]
     assert [(row["kind"], row["status"]) for row in listed["privacy_requests"]] == [("erasure", "received")]
+
+
+def test_the_download_holds_survey_answers_social_posts_and_campaign_events(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sidos.campaigns.models import (
+        Campaign,
+        Delivery,
+        DeliveryStatus,
+        Segment,
+        TrackingEvent,
+        TrackingKind,
+    )
+    from sidos.listening.models import Post, SocialHandle, Source, SourceKind
+    from sidos.surveys.models import Answer, QuestionKind, Response, ResponseChannel
+    from sidos.surveys.tests.builders import make_survey, question
+
+    aino = make_person("Aino", "Aalto", "aino@example.fi", "A")
+    other = make_person("Bertil", "Berg", "bertil@example.se", "B")
+    survey = make_survey("After delivery")
+    for customer, text in ((aino, "Friendly staff, slow delivery."), (other, "Bertil's own words")):
+        response = Response.objects.create(
+            survey=survey, customer=customer, channel=ResponseChannel.INVITATION, language="en"
+        )
+        Answer.objects.create(response=response, question=question(survey, QuestionKind.TEXT), text=text)
+    source = Source.objects.create(name="mastodon.social #pankki", kind=SourceKind.MASTODON)
+    SocialHandle.objects.create(customer=aino, network=SourceKind.MASTODON, handle="aino@mastodon.social")
+    Post.objects.create(
+        source=source,
+        external_id="1",
+        author_handle="aino@mastodon.social",
+        text="Jono oli tunnin mittainen",
+        posted_at=timezone.now() - dt.timedelta(hours=2),
+        customer=aino,
+    )
+    segment = Segment.objects.create(name="Everyone", definition={})
+    campaign = Campaign.objects.create(name="Autumn offers", segment=segment)
+    delivery = Delivery.objects.create(
+        campaign=campaign, customer=aino, address="aino@example.fi", status=DeliveryStatus.SENT,
+        sent_at=timezone.now(), opens=1,
+    )
+    TrackingEvent.objects.create(delivery=delivery, kind=TrackingKind.OPEN)
+
+    download = portal_client("aino@example.fi").get("/portal/me/download/")
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    document = json.loads(archive.read("customer.json"))
+    assert [a["text"] for a in document["survey_answers"]] == ["Friendly staff, slow delivery."]
+    assert document["survey_answers"][0]["response__survey__name"] == "After delivery"
+    assert document["social_handles"] == [{"network": "mastodon", "handle": "aino@mastodon.social"}]
+    assert [p["text"] for p in document["social_posts"]] == ["Jono oli tunnin mittainen"]
+    deliveries = [(d["campaign__name"], d["opens"]) for d in document["campaign_deliveries"]]
+    assert deliveries == [("Autumn offers", 1)]
+    assert [e["kind"] for e in document["campaign_events"]] == ["open"]
+    rows = list(csv.DictReader(io.StringIO(archive.read("survey_answers.csv").decode("utf-8-sig"))))
+    assert [row["text"] for row in rows] == ["Friendly staff, slow delivery."]
+    assert "Bertil" not in archive.read("customer.json").decode()
+    page = portal_client("aino@example.fi").get("/portal/me/").content.decode()
+    for text in ("Friendly staff, slow delivery.", "Jono oli tunnin mittainen", "Autumn offers"):
+        assert text in page
+    assert "aino@mastodon.social" in page

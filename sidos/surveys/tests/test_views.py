@@ -64,3 +64,18 @@ def test_the_list_shows_surveys_with_their_counts(client, marketer, survey):
     client.force_login(marketer)
     page = client.get(reverse("surveys:list")).content.decode()
     assert "Staff view" in page and reverse("surveys:results", args=[survey.pk]) in page
+
+
+def test_a_marketer_invites_a_saved_campaign_segment(client, marketer, survey):
+    from sidos.campaigns.models import Segment
+
+    client.force_login(marketer)
+    consenting_customer("helsinki@example.fi", city="Helsinki")
+    consenting_customer("turku@example.fi", city="Turku")
+    segment = Segment.objects.create(name="Helsinki", definition={"city": ["Helsinki"]})
+    page = client.get(reverse("surveys:results", args=[survey.pk]), {"segment": segment.pk})
+    assert "1 customer can be invited." in page.content.decode()
+    form = {"segment": segment.pk, "stage": "", "language": ""}
+    client.post(reverse("surveys:invite", args=[survey.pk]), form)
+    invited = [i.customer.email for i in Invitation.objects.select_related("customer")]
+    assert invited == ["helsinki@example.fi"]
