@@ -143,9 +143,14 @@ OTHERS_POST = "Someone else's words that stay"
 
 
 def add_social_posts(actor, customer: Customer) -> None:
-    listening_actions.add_handle(actor, customer, SourceKind.MASTODON, MASTODON_HANDLE)
     source = Source.objects.create(name="mastodon-test", kind=SourceKind.MASTODON)
     when = timezone.now() - dt.timedelta(hours=2)
+    # Stored before the handle was known, so never linked to the customer: theirs all the same.
+    early = PostRecord(
+        external_id="m-0", text="Kettles again", created_at=when, author_handle=MASTODON_HANDLE
+    )
+    assert listening_actions.ingest_records(source, [early]).linked == 0
+    listening_actions.add_handle(actor, customer, SourceKind.MASTODON, MASTODON_HANDLE)
     summary = listening_actions.ingest_records(
         source,
         [

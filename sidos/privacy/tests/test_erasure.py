@@ -81,7 +81,7 @@ def test_the_whole_database_holds_nothing_of_the_customer_after_erasure(
     # Someone else's post that mentioned them stays, without the mentions; their own posts are gone.
     mention = Post.objects.get(external_id="m-3")
     assert mention.text.startswith(OTHERS_POST) and mention.text.count("[erased]") == 2
-    assert not Post.objects.filter(external_id__in=["m-1", "m-2"]).exists()
+    assert not Post.objects.filter(external_id__in=["m-0", "m-1", "m-2"]).exists()
     assert not PostCorrection.objects.exists()
     # The bystander keeps everything.
     assert find_everywhere(["Helmi", "helmi@example.fi", "+358501112222"]) != []
@@ -100,7 +100,7 @@ def test_the_receipt_counts_each_app_and_names_no_one(zebulon, admin_user):
     assert receipt.counts["privacy"]["portal_link_requests"] == 1
     assert receipt.counts["listening"] == {
         "social_handles": 1,
-        "posts": 2,  # their own and its reshare
+        "posts": 3,  # their own (one linked, one not) and a reshare
         "post_corrections": 1,
         "mentions_redacted": 1,
     }
