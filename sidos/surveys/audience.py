@@ -12,6 +12,7 @@ invited to the same survey before.
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from sidos.campaigns.models import Suppression, SuppressionReason
 from sidos.customers.models import Consent, ConsentChannel, ConsentPurpose, Customer
 from sidos.surveys.models import Invitation, Survey
 
@@ -37,6 +38,16 @@ def consented(customers: QuerySet[Customer], *, transactional: bool) -> QuerySet
 def audience(
     survey: Survey, customers: QuerySet[Customer], *, transactional: bool = False
 ) -> QuerySet[Customer]:
-    """Who of `customers` an invitation to `survey` may go to now (consented and not invited before)."""
+    """Who of `customers` an invitation to `survey` may go to now (consented, not suppressed, not invited
+    before). The campaigns' suppression list wins here too: a bounced or complaining address gets no
+    survey at all; an unsubscribed one no survey staff send, but still one that follows a purchase or a
+    ticket, which is service mail like the receipt."""
     invited = Invitation.objects.filter(survey=survey).values("customer_id")
-    return consented(customers, transactional=transactional).exclude(pk__in=invited)
+    suppressed = Suppression.objects.all()
+    if transactional:
+        suppressed = suppressed.exclude(reason=SuppressionReason.UNSUBSCRIBED)
+    return (
+        consented(customers, transactional=transactional)
+        .exclude(pk__in=invited)
+        .exclude(email__in=suppressed.values("address"))
+    )

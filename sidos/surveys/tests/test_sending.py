@@ -54,6 +54,20 @@ def test_nobody_is_invited_twice(admin_user):
     assert OutboundMessage.objects.filter(purpose="survey").count() == 1
 
 
+def test_the_suppression_list_wins_over_survey_consent():
+    from sidos.campaigns.models import Suppression, SuppressionReason
+
+    survey = make_survey()
+    for address in ("bounced@example.fi", "unsubscribed@example.fi", "fine@example.fi"):
+        consenting_customer(address, surveys=True)
+    Suppression.objects.create(address="bounced@example.fi", reason=SuppressionReason.BOUNCED)
+    Suppression.objects.create(address="unsubscribed@example.fi", reason=SuppressionReason.UNSUBSCRIBED)
+    staff_sent = {c.email for c in audience(survey, Customer.objects.all())}
+    after_a_purchase = {c.email for c in audience(survey, Customer.objects.all(), transactional=True)}
+    assert staff_sent == {"fine@example.fi"}
+    assert after_a_purchase == {"fine@example.fi", "unsubscribed@example.fi"}
+
+
 def test_audience_takes_any_customer_queryset(admin_user):
     survey = make_survey()
     consenting_customer("loyal@example.fi", stage="commitment")
