@@ -12,25 +12,19 @@ from sidos.campaigns.models import Campaign, Delivery
 from sidos.campaigns.tests.helpers import bulk_customers, parsed
 from sidos.customers.models import TimelineEvent
 from sidos.customers.tests.test_browser import log_in
-from sidos.mail.tests.servers import SmtpServer
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def smtp(settings, live_server):
-    server = SmtpServer().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+def smtp(smtp_server, settings, live_server):
     settings.SIDOS_PUBLIC_URL = live_server.url
     settings.SIDOS_CAMPAIGN_RATE = 0
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
     }
-    yield server
-    server.stop()
+    return smtp_server
 
 
 def test_a_marketer_mails_at_risk_customers_and_sees_the_recipients_response(

@@ -25,18 +25,10 @@ SCREENSHOTS = os.environ.get("SIDOS_SCREENSHOT_DIR", "/tmp")
 
 
 @pytest.fixture
-def smtp(settings, live_server):
+def smtp(smtp_server, settings, live_server):
     settings.SIDOS_PUBLIC_URL = live_server.url
-    server = SmtpServer().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.SIDOS_SMTP_TIMEOUT = 5
     settings.SIDOS_PORTAL_ANSWER_SECONDS = 0.1
-    yield server
-    server.stop()
+    return smtp_server
 
 
 def mailed_link(server: SmtpServer) -> str:

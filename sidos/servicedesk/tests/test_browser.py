@@ -12,7 +12,6 @@ from playwright.sync_api import Page, expect
 from sidos.conftest import PASSWORD
 from sidos.mail import ingest
 from sidos.mail.tasks import send_due
-from sidos.mail.tests.servers import SmtpServer
 from sidos.servicedesk.models import CannedResponse, CsatRating, Ticket
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -29,30 +28,19 @@ NEW_MAIL = (
 ).encode()
 
 
-@pytest.fixture
-def smtp(settings):
-    server = SmtpServer().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield server
-    server.stop()
-
-
-def delivered(smtp) -> list[email.message.EmailMessage]:
+def delivered(smtp_server) -> list[email.message.EmailMessage]:
     send_due()
-    return [email.message_from_bytes(item["content"], policy=policy.default) for item in smtp.received]
+    return [email.message_from_bytes(item["content"], policy=policy.default) for item in smtp_server.received]
 
 
 def test_an_agent_answers_a_mail_ticket_with_a_canned_response_and_the_rating_arrives(
-    page: Page, live_server, agent, smtp, settings
+    page: Page, live_server, agent, smtp_server, settings
 ):
     settings.SIDOS_PUBLIC_URL = live_server.url
     CannedResponse.objects.create(title="Replacement", body="Hello {first_name}, a new lamp is on its way.")
     assert ingest.ingest_bytes(NEW_MAIL, source="test") == "created"
     ticket = Ticket.objects.get()
-    acknowledgement = delivered(smtp)[0]
+    acknowledgement = delivered(smtp_server)[0]
     assert ticket.reference in acknowledgement["Subject"]
 
     page.goto(live_server.url + "/accounts/login/?next=/servicedesk/")
@@ -74,7 +62,7 @@ def test_an_agent_answers_a_mail_ticket_with_a_canned_response_and_the_rating_ar
     expect(page.get_by_role("status")).to_contain_text("Reply queued")
     expect(page.locator('[data-field="status"]')).to_have_text("Resolved")
 
-    mails = delivered(smtp)
+    mails = delivered(smtp_server)
     reply = next(m for m in mails if m["Subject"].startswith("Re: "))
     assert reply["In-Reply-To"] == "<lamp-1@mail.example.fi>"
     assert "a new lamp is on its way" in reply.get_content()
@@ -97,7 +85,7 @@ def test_an_agent_answers_a_mail_ticket_with_a_canned_response_and_the_rating_ar
 
 
 def test_an_agent_attaches_a_file_to_a_reply_and_it_is_listed_downloadable_and_mailed(
-    page: Page, live_server, agent, smtp, settings, tmp_path
+    page: Page, live_server, agent, smtp_server, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     assert ingest.ingest_bytes(NEW_MAIL, source="test") == "created"
@@ -123,7 +111,7 @@ def test_an_agent_attaches_a_file_to_a_reply_and_it_is_listed_downloadable_and_m
     assert download.suggested_filename == "kuitti 100234.pdf"
     assert Path(download.path()).read_bytes() == receipt.read_bytes()
 
-    reply = next(m for m in delivered(smtp) if m["Subject"].startswith("Re: "))
+    reply = next(m for m in delivered(smtp_server) if m["Subject"].startswith("Re: "))
     [attached] = list(reply.iter_attachments())
     assert attached.get_filename() == "kuitti 100234.pdf"
     assert attached.get_content() == receipt.read_bytes()
