@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import tempfile
-from importlib.resources import files
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,20 +24,9 @@ sys.path.insert(0, str(ROOT))
 def development_orders():
     import polars as pl
 
-    datasets = files("lifetimes") / "datasets"
-    sample = (datasets / "CDNOW_sample.txt").read_text().split("\n")
-    sample_ids = sorted({int(line.split()[0]) for line in sample if line.strip()})
-    # customer_id date number_of_cds dollar_value, space-aligned, one header line
-    lines = (datasets / "CDNOW_master.txt").read_text().split("\n")[1:]
-    rows = [line.split() for line in lines if line.strip()]
-    orders = pl.DataFrame({
-        "customer_id": [int(row[0]) for row in rows],
-        "day": pl.Series([row[1] for row in rows]).str.strptime(pl.Date, "%Y%m%d"),
-        "cds": [int(row[2]) for row in rows],
-        "amount": [float(row[3]) for row in rows],
-    })
-    orders = orders.filter(~pl.col("customer_id").is_in(sample_ids))
-    return orders.with_columns(pl.lit("completed").alias("status"))
+    from sidos.analytics.tests.cdnow import master_orders, sample_master_ids
+
+    return master_orders().filter(~pl.col("customer_id").is_in(sample_master_ids()))
 
 
 def main() -> None:
