@@ -72,6 +72,19 @@ def _page(request, template: str, language: str, context: dict, status: int = 20
         return render(request, f"surveys/public/{template}", {"language": language, **context}, status=status)
 
 
+def _answer_page(request, survey: Survey, language: str, posted, errors, **extra):
+    """The questions to answer, with what was typed and the errors when a post was refused (status 400)."""
+    context = {
+        "survey": survey,
+        "title": survey.title_in(language),
+        "intro": localized(survey.intro, language),
+        "questions": _questions(survey, language, posted, errors),
+        "errors": errors,
+        **extra,
+    }
+    return _page(request, "answer.html", language, context, 400 if errors else 200)
+
+
 def _message(request, language: str, title: str, status: int):
     return _page(request, "message.html", language, {"title": title}, status)
 
@@ -110,14 +123,7 @@ def answer(request, token: str):
                 errors = invalid.checked.errors
             else:
                 return _thanks(request, survey, language)
-        context = {
-            "survey": survey,
-            "title": survey.title_in(language),
-            "intro": localized(survey.intro, language),
-            "questions": _questions(survey, language, posted, errors),
-            "errors": errors,
-        }
-        return _page(request, "answer.html", language, context, 400 if errors else 200)
+        return _answer_page(request, survey, language, posted, errors)
 
 
 def _thanks(request, survey: Survey, language: str):
@@ -180,13 +186,5 @@ def feedback_form(request, slug: str):
                 errors = invalid.checked.errors
             else:
                 return _thanks(request, survey, language)
-        context = {
-            "survey": survey,
-            "title": survey.title_in(language),
-            "intro": localized(survey.intro, language),
-            "questions": _questions(survey, language, posted, errors),
-            "errors": errors,
-            "form_token": tokens.form_token(survey.pk),
-            "honeypot": HONEYPOT,
-        }
-        return _page(request, "answer.html", language, context, 400 if errors else 200)
+        extra = {"form_token": tokens.form_token(survey.pk), "honeypot": HONEYPOT}
+        return _answer_page(request, survey, language, posted, errors, **extra)
