@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "servicedesk.view_servicedesk_reports",
         "surveys.view_survey",
         "surveys.export_survey_answers",
+        # Reads the social posts (the listening API and pages) but does no webcare work on them.
+        "listening.view_post",
     ],
     Role.PRIVACY_OFFICER: [
         "customers.view_customer",
