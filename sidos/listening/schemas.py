@@ -4,12 +4,15 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import Strict
 from pydantic.json_schema import SkipJsonSchema
 
 from sidos.lib.apifields import NO_NUL, Body, BodyId, DateTimeIn, optional, text
 from sidos.listening.models import MAX_TEXT_CHARS, Sentiment, WebcareStatus
 from sidos.listening.validation import MAX_HANDLE, MAX_ID, MAX_URL
 
+# Strict: false is not a number of likes (what the schema calls invalid is refused).
+Count = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
 Topic = Annotated[str, Field(min_length=1, max_length=50, pattern=NO_NUL)]
 
 
@@ -59,8 +62,8 @@ class PostIn(Body):
     lang: text(20) = ""
     reply_to: text(MAX_ID) = ""
     reshare_of: text(MAX_ID) = ""
-    like_count: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-    reshare_count: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    like_count: Count = 0
+    reshare_count: Count = 0
 
 
 class CorrectionIn(Body):
