@@ -179,7 +179,10 @@ def dashboard(request):
     timeline = figures.over_time(posts, by)
     chart = paired_bars(
         [row.key[5:] for row in timeline],
-        [(_("All posts"), [row.total for row in timeline]), (_("Negative"), [row.negative for row in timeline])],
+        [
+            (_("All posts"), [row.total for row in timeline]),
+            (_("Negative"), [row.negative for row in timeline]),
+        ],
         title=_("Posts over time"),
     )
     return render(

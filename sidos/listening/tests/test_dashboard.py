@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 
 def _post(source, n, *, sentiment, lang, topics, days_ago):
     post = Post(
-        source=source, external_id=str(n), text=f"<b>post {n}</b>", lang=lang, sentiment=sentiment,
+        source=source,
+        external_id=str(n),
+        text=f"<b>post {n}</b>",
+        lang=lang,
+        sentiment=sentiment,
         posted_at=timezone.now() - dt.timedelta(days=days_ago),
     )
     post.set_topics(topics)
@@ -24,7 +28,7 @@ def _post(source, n, *, sentiment, lang, topics, days_ago):
 def _posts(count_offset=0):
     source = make_source()
     n = count_offset
-    for i in range(3):
+    for _i in range(3):
         _post(source, n := n + 1, sentiment="negative", lang="fi", topics=["fees_and_pricing"], days_ago=1)
     _post(source, n := n + 1, sentiment="positive", lang="en", topics=["fees_and_pricing"], days_ago=1)
     _post(source, n := n + 1, sentiment="neutral", lang="en", topics=["other"], days_ago=2)
