@@ -66,3 +66,10 @@ def test_dashboard_needs_the_listening_permission(client, make_staff):
     assert client.get("/listening/dashboard/").status_code == 302
     client.force_login(make_staff(Role.MARKETER))
     assert client.get("/listening/dashboard/").status_code == 403
+
+
+def test_dashboard_speaks_finnish(webcare_client):
+    _posts()
+    page = webcare_client.get("/listening/dashboard/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "Kuuntelun kojelauta" in page
+    assert "Kielteisten osuus" in page
