@@ -6,6 +6,7 @@ app_name = "listening"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("report/", views.report, name="report"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("posts/<int:pk>/", views.post_detail, name="post"),
     path("posts/<int:pk>/relabel/", views.relabel, name="relabel"),
     path("posts/<int:pk>/link/", views.link, name="link"),

@@ -160,3 +160,42 @@ def make_ticket(request, pk: int):
 @permission_required(VIEW, raise_exception=True)
 def report(request):
     return render(request, "listening/report.html", {"rows": reports.response_times(90), "days": 90})
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def dashboard(request):
+    from sidos.analytics.charts import paired_bars
+    from sidos.listening import dashboard as figures
+    from sidos.listening.models import Source
+
+    try:
+        days = min(max(int(request.GET.get("days", 30)), 1), 366)
+    except ValueError:
+        days = 30
+    by = "week" if request.GET.get("by") == "week" else "day"
+    source = Source.objects.filter(pk=request.GET.get("source") or None).first()
+    posts = figures.period_posts(days, source)
+    timeline = figures.over_time(posts, by)
+    chart = paired_bars(
+        [row.key[5:] for row in timeline],
+        [
+            (_("All posts"), [row.total for row in timeline]),
+            (_("Negative"), [row.negative for row in timeline]),
+        ],
+        title=_("Posts over time"),
+    )
+    return render(
+        request,
+        "listening/dashboard.html",
+        {
+            "days": days,
+            "by": by,
+            "source": source,
+            "sources": Source.objects.all(),
+            "timeline": timeline,
+            "chart": chart,
+            "topics": figures.by_topic(posts),
+            "languages": figures.by_language(posts),
+        },
+    )
