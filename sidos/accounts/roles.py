@@ -76,6 +76,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.approve_erasure",
         "privacy.view_privacy_records",
         "privacy.view_auditentry",
+        "privacy.view_attributedeclaration",
+        "privacy.add_attributedeclaration",
+        "privacy.change_attributedeclaration",
     ],
 }
 SIDOS_APPS = [

@@ -7,7 +7,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sidos.privacy.models import OPEN_REQUEST_STATUSES, AuditAction, RequestKind, RequestStatus, SlaState
+from sidos.privacy.models import (
+    OPEN_REQUEST_STATUSES,
+    AttributeDeclaration,
+    AuditAction,
+    RequestKind,
+    RequestStatus,
+    SlaState,
+)
 from sidos.privacy.requests import AT_RISK_BEFORE
 
 ANY = [("", _("Any"))]
@@ -84,3 +91,9 @@ class AuditFilterForm(forms.Form):
             end = dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time(), zone)
             queryset = queryset.filter(created_at__lt=end)
         return queryset
+
+
+class AttributeDeclarationForm(forms.ModelForm):
+    class Meta:
+        model = AttributeDeclaration
+        fields = ["key", "purpose", "legal_basis", "retention"]

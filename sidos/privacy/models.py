@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sidos.privacy.registry import LegalBasis, Purpose
+
 
 class AuditAction(models.TextChoices):
     VIEW = "view", "Viewed"
@@ -173,3 +175,21 @@ class DataSubjectRequest(models.Model):
         from sidos.privacy.requests import sla_state
 
         return sla_state(self, now)
+
+
+class AttributeDeclaration(models.Model):
+    """Why a custom attribute key (customers' JSON `attributes`) is held: it joins the record of processing.
+
+    Keys found in the data without a declaration are listed there as needing a purpose.
+    """
+
+    key = models.CharField(_("attribute key"), max_length=100, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=30, choices=LegalBasis.choices)
+    retention = models.CharField(_("retention"), max_length=200)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key

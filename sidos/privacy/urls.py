@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", views_records.audit_log, name="audit"),
     path("audit.csv", views_records.audit_csv, name="audit_csv"),
     path("processing/", views_records.processing, name="processing"),
+    path("processing/attributes/", views_records.declare_attribute, name="declare_attribute"),
     path("processing.csv", views_records.processing_csv, name="processing_csv"),
 ]

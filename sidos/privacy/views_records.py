@@ -4,13 +4,15 @@ import csv
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from sidos.lib.paginator import CappedPaginator
 from sidos.privacy import audit
-from sidos.privacy.forms import AuditFilterForm
-from sidos.privacy.models import AuditAction, AuditEntry
+from sidos.privacy.attributes import attribute_rows
+from sidos.privacy.forms import AttributeDeclarationForm, AuditFilterForm
+from sidos.privacy.models import AttributeDeclaration, AuditAction, AuditEntry
 from sidos.privacy.registry import LegalBasis, Purpose, data_kinds
 from sidos.privacy.retention import rules
 
@@ -92,7 +94,35 @@ def _processing_rows() -> list[dict]:
 @login_required
 @permission_required("privacy.view_privacy_records", raise_exception=True)
 def processing(request):
-    return render(request, "privacy/processing.html", {"rows": _processing_rows()})
+    declared, undeclared = attribute_rows()
+    context = {"rows": _processing_rows(), "declared": declared, "undeclared": undeclared}
+    context["can_declare"] = request.user.has_perm("privacy.change_attributedeclaration")
+    context["form"] = AttributeDeclarationForm() if context["can_declare"] else None
+    return render(request, "privacy/processing.html", context)
+
+
+@login_required
+@permission_required("privacy.change_attributedeclaration", raise_exception=True)
+@require_http_methods(["POST"])
+def declare_attribute(request):
+    """Declare (or re-declare) a custom attribute key's purpose, legal basis and retention."""
+    existing = AttributeDeclaration.objects.filter(key=request.POST.get("key", "").strip()).first()
+    form = AttributeDeclarationForm(request.POST, instance=existing)
+    if not form.is_valid():
+        declared, undeclared = attribute_rows()
+        context = {"rows": _processing_rows(), "declared": declared, "undeclared": undeclared}
+        context.update(can_declare=True, form=form)
+        return render(request, "privacy/processing.html", context, status=400)
+    declaration = form.save()
+    audit.record(
+        request.user,
+        AuditAction.UPDATE if existing else AuditAction.CREATE,
+        "privacy.attribute",
+        declaration.pk,
+        summary=f"declared attribute {declaration.key}",
+        changes={"purpose": declaration.purpose, "legal_basis": declaration.legal_basis},
+    )
+    return redirect("privacy:processing")
 
 
 @login_required
@@ -103,6 +133,21 @@ def processing_csv(request):
     response.write("\ufeff")
     writer = csv.writer(response, lineterminator="\r\n")
     writer.writerow(["data kind", "what", "purposes", "legal basis", "retention", "on erasure"])
+    declared, undeclared = attribute_rows()
+    purposes, bases = dict(Purpose.choices), dict(LegalBasis.choices)
+    for declaration in declared:
+        writer.writerow(
+            [
+                f"attribute.{declaration.key}",
+                "custom attribute",
+                purposes.get(declaration.purpose, declaration.purpose),
+                bases.get(declaration.legal_basis, declaration.legal_basis),
+                declaration.retention,
+                "erased with the customer",
+            ]
+        )
+    for key in undeclared:
+        writer.writerow([f"attribute.{key}", "custom attribute", "undeclared: needs a purpose", "", "", ""])
     for row in _processing_rows():
         writer.writerow(
             [
