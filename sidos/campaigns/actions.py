@@ -140,8 +140,28 @@ def save_campaign(
 
 
 @transaction.atomic
+def queue_send(campaign: Campaign, actor) -> bool:
+    """Mark a draft queued for the sending task; the audience is drawn there, not in the request.
+
+    False when the campaign is no longer a draft (a second click, or someone else sent it first)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.DRAFT:
+        return False
+    if not campaign.variants.exists():
+        raise CampaignError({"variants": "the campaign has no language variant"})
+    campaign.status = CampaignStatus.QUEUED
+    campaign.save(update_fields=["status"])
+    audit.record(actor, AuditAction.UPDATE, "campaign", campaign.pk, summary=f"send {campaign.name}")
+    return True
+
+
+@transaction.atomic
 def prepare_audience(campaign: Campaign, actor=None) -> dict:
-    """Write the send log once: a pending or control row per eligible customer. Idempotent."""
+    """Write the send log once: a pending or control row per eligible customer. Idempotent.
+
+    Run by the sending task. The draw, its counts and the status change commit together under a row
+    lock, so a task re-run after a crash either finds the audience written (and returns it) or draws
+    it afresh with the campaign's fixed seed: never twice, and the hold-out never changes."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.audience:
         return campaign.audience

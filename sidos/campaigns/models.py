@@ -54,6 +54,8 @@ class Suppression(models.Model):
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # Sending was asked for; the background task has not drawn the audience yet.
+    QUEUED = "queued", _("Preparing audience")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
 

@@ -147,7 +147,7 @@ def campaign_detail(request, pk: int):
                 customer_id=customer.pk,
                 summary=f"preview of {campaign.name}",
             )
-    else:
+    elif campaign.status != CampaignStatus.QUEUED:  # queued: no audience to report on yet
         context["report"] = campaign_report(campaign)
         context["links"] = (
             TrackingEvent.objects.filter(delivery__campaign=campaign, kind=TrackingKind.CLICK)
@@ -199,14 +199,17 @@ def campaign_send(request, pk: int):
     from sidos.campaigns.tasks import send_campaign
 
     campaign = get_object_or_404(Campaign, pk=pk)
-    if campaign.status != CampaignStatus.DRAFT:
+    try:
+        with transaction.atomic():
+            queued = actions.queue_send(campaign, request.user)
+            if queued:
+                # The audience is drawn by the task: a large segment must not hold the request.
+                transaction.on_commit(lambda: send_campaign.enqueue(campaign.pk))
+    except actions.CampaignError:
+        messages.error(request, _("The campaign has no content to send."))
+        return redirect("campaigns:detail", pk=pk)
+    if not queued:
         messages.error(request, _("This campaign has already been sent."))
         return redirect("campaigns:detail", pk=pk)
-    with transaction.atomic():
-        audit.record(
-            request.user, AuditAction.UPDATE, "campaign", campaign.pk, summary=f"send {campaign.name}"
-        )
-        actions.prepare_audience(campaign, request.user)
-        transaction.on_commit(lambda: send_campaign.enqueue(campaign.pk))
     messages.success(request, _("Sending started."))
     return redirect("campaigns:detail", pk=pk)

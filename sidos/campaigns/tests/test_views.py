@@ -2,8 +2,10 @@ import json
 
 import pytest
 from django.test import Client
+from django_tasks import default_task_backend
 
-from sidos.campaigns.models import Campaign, CampaignStatus, Segment
+from sidos.campaigns import actions, tasks
+from sidos.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Segment
 from sidos.campaigns.tests.helpers import BASE_VARIANTS, bulk_customers, make_campaign
 from sidos.privacy.models import AuditEntry
 
@@ -76,14 +78,40 @@ def test_a_bad_template_is_shown_on_its_field(marketer_client):
     assert not Campaign.objects.exists()
 
 
-def test_sending_from_the_page_draws_the_audience_and_enqueues_the_task(marketer_client, settings):
+def test_sending_from_the_page_only_queues_and_the_task_draws_the_audience_once(
+    marketer_client, settings, smtp_server, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}}
     bulk_customers(4)
     campaign = make_campaign(control_share="0.25")
-    response = marketer_client.post(f"/campaigns/{campaign.pk}/send/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketer_client.post(f"/campaigns/{campaign.pk}/send/")
     assert response.status_code == 302
     campaign.refresh_from_db()
-    assert campaign.status == CampaignStatus.SENDING
-    assert campaign.audience["control"] == 1 and campaign.audience["treatment"] == 3
+    # The request drew nothing: the audience is the task's job.
+    assert campaign.status == CampaignStatus.QUEUED and campaign.audience == {}
+    assert not Delivery.objects.filter(campaign=campaign).exists()
+    (result,) = default_task_backend.results
+    assert result.args == [campaign.pk]
+    page = marketer_client.get(f"/campaigns/{campaign.pk}/")
+    assert b'id="preparing"' in page.content and b'id="report"' not in page.content
+    # A second click does not queue a second send.
+    with django_capture_on_commit_callbacks(execute=True):
+        marketer_client.post(f"/campaigns/{campaign.pk}/send/")
+    assert len(default_task_backend.results) == 1
+
+    # A crashed task re-run: the draw already written is returned, not drawn again.
+    drawn = actions.prepare_audience(campaign)
+    held_out = Delivery.objects.filter(status=DeliveryStatus.CONTROL)
+    control = set(held_out.values_list("customer_id", flat=True))
+    assert drawn["control"] == 1 and drawn["treatment"] == 3
+    assert actions.prepare_audience(campaign) == drawn
+    assert tasks.send_campaign.call(campaign.pk)["outcome"] == "done"
+    assert Delivery.objects.filter(campaign=campaign).count() == 4
+    assert (
+        set(Delivery.objects.filter(status=DeliveryStatus.CONTROL).values_list("customer_id", flat=True))
+        == control
+    )
+    assert len(smtp_server.received) == 3
     report = marketer_client.get(f"/campaigns/{campaign.pk}/")
-    assert b'data-metric="pending">3<' in report.content
+    assert b'data-metric="delivered">3<' in report.content
