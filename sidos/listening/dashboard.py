@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 
 from sidos.listening import topics as taxonomy
-from sidos.listening.models import Post, Sentiment
+from sidos.listening.models import ORIGINALS, Post, Sentiment
 
 NEGATIVE = Q(sentiment=Sentiment.NEGATIVE)
 
@@ -31,7 +31,7 @@ class Row:
 def period_posts(days: int, source=None, now: dt.datetime | None = None):
     """Originals of the last `days` days (reshares are counted on their original, never twice)."""
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    posts = Post.objects.filter(posted_at__gte=since, reshare_of__isnull=True, reshare_of_external="")
+    posts = Post.objects.filter(ORIGINALS, posted_at__gte=since)
     return posts.filter(source=source) if source is not None else posts
 
 

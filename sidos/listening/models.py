@@ -62,6 +62,10 @@ class WebcareStatus(models.TextChoices):
     TICKET = "ticket", _("Ticket made")
 
 
+# An original post: reshares are stored too, but counted on their original and never listed or counted twice.
+ORIGINALS = models.Q(reshare_of__isnull=True, reshare_of_external="")
+
+
 class Post(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="posts")
     external_id = models.CharField(max_length=500)

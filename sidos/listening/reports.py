@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from sidos.listening.models import Post, Sentiment
+from sidos.listening.models import ORIGINALS, Post, Sentiment
 
 NO_TOPIC = "—"
 
@@ -24,9 +24,9 @@ class TopicTimes:
 def response_times(days: int = 90, now: dt.datetime | None = None) -> list[TopicTimes]:
     """One row per topic (a post with two topics counts in both), most answered first."""
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    rows = Post.objects.filter(
-        sentiment=Sentiment.NEGATIVE, reshare_of__isnull=True, reshare_of_external="", posted_at__gte=since
-    ).values_list("topics", "posted_at", "first_answered_at")
+    rows = Post.objects.filter(ORIGINALS, sentiment=Sentiment.NEGATIVE, posted_at__gte=since).values_list(
+        "topics", "posted_at", "first_answered_at"
+    )
     waits: dict[str, list[float]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
     for topics, posted_at, answered_at in rows.iterator(chunk_size=2000):

@@ -15,7 +15,7 @@ from sidos.customers.search import matching
 from sidos.lib.paginator import CappedPaginator
 from sidos.listening import actions, reports, suggest
 from sidos.listening.forms import LinkForm, QueueFilterForm, RelabelForm
-from sidos.listening.models import Post, Sentiment, WebcareStatus
+from sidos.listening.models import ORIGINALS, Post, Sentiment, WebcareStatus
 from sidos.privacy import audit
 from sidos.privacy.models import AuditAction
 
@@ -26,7 +26,7 @@ WORK = "listening.work_webcare"
 
 def queue_posts(form: QueueFilterForm):
     """Negative originals (reshares are counted on them, never listed), filtered and ordered."""
-    posts = Post.objects.filter(sentiment=Sentiment.NEGATIVE, reshare_of__isnull=True, reshare_of_external="")
+    posts = Post.objects.filter(ORIGINALS, sentiment=Sentiment.NEGATIVE)
     data = form.cleaned_data if form.is_valid() else {}
     status = data.get("status") or WebcareStatus.NEW
     if status != "all":
